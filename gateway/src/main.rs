@@ -1,0 +1,5 @@
+//! The `scale0` command.
+
+fn main() {
+    println!("scale0: skeleton");
+}

@@ -1,0 +1,1 @@
+//! Example handlers and workers for Scale0 (binaries under `src/bin`).
