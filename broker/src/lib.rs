@@ -1,4 +1,41 @@
-//! Scale0's broker: per-service least-recently-used dispatch of Mongrel2 request
-//! messages to workers that announce the services they serve and their capacity.
+//! Scale0's broker: per-service least-recently-used dispatch of Mongrel2 request messages to workers that
+//! announce the services they serve and their capacity.
 //!
-//! (Stub: the engine, the worker protocol and the I/O loop land with issue 4.)
+//! Data flows through three layers:
+//!
+//! * [`protocol`] — the sans-IO codecs of the two wire protocols: S0W/1 between workers and the broker
+//!   ([`protocol::Command`]) and S0G/1 between gateways and the broker ([`protocol::gateway::Command`]).
+//!   Specified in `docs/worker-protocol.md`.
+//! * [`engine`] — the state machine ([`engine::Engine`]): it takes [`engine::Event`]s (a worker is READY,
+//!   a gateway SUBMITs, time passes) with the current instant and returns [`engine::Action`]s (send this
+//!   REQUEST, route this reply, FAIL that request with 503). It owns the per-service ready queues of free
+//!   worker slots, the bounded request queues, deadlines, heartbeats and retries; it never touches a socket
+//!   or a clock.
+//! * the I/O loop (to come) owns the ZeroMQ sockets, feeds frames to
+//!   [`engine::Engine::handle_worker_frames`] / [`engine::Engine::handle_gateway_frames`], performs the
+//!   actions and sleeps until [`engine::Engine::next_deadline`]. The embedded mode calls
+//!   [`engine::Engine::handle`] directly with gateway events.
+//!
+//! ```
+//! use std::time::Instant;
+//! use bytes::Bytes;
+//! use scale0_broker::engine::{Action, Config, Engine, Event};
+//! use scale0_broker::protocol::{Command, ServiceName};
+//!
+//! let mut engine = Engine::new(Config::default()).unwrap();
+//! let (now, mut out) = (Instant::now(), Vec::new());
+//! let services = [ServiceName::new(b"echo").unwrap()];
+//! engine.handle(Event::WorkerReady { worker: b"w1", services: &services, capacity: 1 }, now, &mut out);
+//! out.clear();
+//! let payload = Bytes::from_static(b"gw-1 7 /hello 2:{},0:,");
+//! let submit = Event::Submit {
+//!     gateway: b"gw-1", request: 1, service: "echo", payload, deadline: None, idempotent: true,
+//! };
+//! engine.handle(submit, now, &mut out);
+//! assert!(matches!(&out[..], [Action::SendToWorker { command: Command::Request { .. }, .. }]));
+//! ```
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod envelope;
+pub mod engine;
+pub mod protocol;

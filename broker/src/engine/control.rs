@@ -1,0 +1,76 @@
+//! Operator actions on workers (`scale0 ctl`): drain, move to another broker, kick.
+
+use super::slab::Key;
+use super::{Action, Engine};
+use crate::protocol::{self, Command};
+
+/// Why a control action could not be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// No registered worker has this routing identity.
+    #[error("no registered worker with identity {identity:?}")]
+    UnknownWorker {
+        /// The identity asked for (lossily decoded, at most 64 bytes).
+        identity: String,
+    },
+    /// The endpoint given for RECONNECT-TO is not one a worker could connect to.
+    #[error("bad endpoint for RECONNECT-TO: {0}")]
+    Endpoint(#[from] protocol::Error),
+}
+
+impl Engine {
+    /// Stops giving the worker new requests; those in flight finish normally. Used for maintenance and by
+    /// [`Engine::reconnect_worker`].
+    pub fn drain_worker(&mut self, identity: &[u8]) -> Result<(), ControlError> {
+        let key = self.find_worker(identity)?;
+        let Some(worker) = self.workers.get_mut(key) else { return Ok(()) };
+        if worker.draining {
+            return Ok(());
+        }
+        worker.draining = true;
+        let free = worker.free();
+        let Some(worker) = self.workers.get(key) else { return Ok(()) };
+        for &service in &worker.services {
+            if let Some(svc) = self.services.get_mut(service) {
+                let workers = &self.workers;
+                svc.ready.forget(free, |s| workers.is_free(s));
+            }
+        }
+        Ok(())
+    }
+
+    /// Tells the worker to move to another broker (RECONNECT-TO): it is drained here at once, finishes what
+    /// it holds, then disconnects and connects to `endpoint`.
+    pub fn reconnect_worker(
+        &mut self,
+        identity: &[u8],
+        endpoint: &str,
+        out: &mut Vec<Action>,
+    ) -> Result<(), ControlError> {
+        let endpoint = protocol::validate_endpoint(endpoint.as_bytes())?.to_owned();
+        self.drain_worker(identity)?;
+        let key = self.find_worker(identity)?;
+        if let Some(worker) = self.workers.get(key) {
+            let command = Command::ReconnectTo { endpoint };
+            out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+        }
+        Ok(())
+    }
+
+    /// Disconnects the worker now: it gets DISCONNECT, and what it held fails (or is retried) as if it died.
+    pub fn kick_worker(&mut self, identity: &[u8], out: &mut Vec<Action>) -> Result<(), ControlError> {
+        let key = self.find_worker(identity)?;
+        if let Some(worker) = self.workers.get(key) {
+            let command = Command::Disconnect { reason: Some("kicked by operator".to_owned()) };
+            out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+        }
+        self.remove_worker(key, out);
+        Ok(())
+    }
+
+    fn find_worker(&self, identity: &[u8]) -> Result<Key, ControlError> {
+        self.workers.find(identity).ok_or_else(|| ControlError::UnknownWorker {
+            identity: protocol::Error::preview(identity, 64),
+        })
+    }
+}

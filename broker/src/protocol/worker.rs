@@ -1,0 +1,281 @@
+//! S0W/1, the worker protocol: the [`Command`] enum and its codec.
+//!
+//! Every message is `[empty delimiter] ["S0W1"] [command byte] [field]...`; the broker's ROUTER adds or
+//! strips the routing-identity frame in front. See `docs/worker-protocol.md` for the normative text.
+
+use bytes::Bytes;
+
+use super::field::{self, decimal, decimal_frame, envelope, non_empty, open, validate_text, Reader};
+use super::{
+    Error, ServiceName, HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN, MAX_SERVICES_PER_READY,
+    WORKER_PROTOCOL,
+};
+
+const READY: u8 = 0x01;
+const REQUEST: u8 = 0x02;
+const REPLY: u8 = 0x03;
+const DONE: u8 = 0x04;
+const HEARTBEAT: u8 = 0x05;
+const DISCONNECT: u8 = 0x06;
+const RECONNECT_TO: u8 = 0x07;
+const CANCEL: u8 = 0x08;
+
+/// The broker's handle for one dispatched request: 8 opaque bytes on the wire that the worker echoes in
+/// DONE. The broker packs its table index and a generation into it, so a stale DONE can never free the
+/// slot of a newer request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
+/// Heartbeat timing the broker announces in its HEARTBEAT, so workers adopt the broker's configuration
+/// instead of each being configured to match it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeartbeatTiming {
+    /// Milliseconds between heartbeats, within [`HEARTBEAT_INTERVAL_MS`].
+    pub interval_ms: u32,
+    /// Intervals of silence after which the peer is dead, within [`LIVENESS`].
+    pub liveness: u32,
+}
+
+/// One S0W/1 message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Worker → broker: "I serve these services, with this many concurrent requests". Sent after connecting
+    /// (and again after a DISCONNECT from the broker); it registers the worker with all slots free.
+    Ready {
+        /// Services served, 1..=[`MAX_SERVICES_PER_READY`], no duplicates.
+        services: Vec<ServiceName>,
+        /// Concurrent requests accepted, 1..=[`MAX_CAPACITY`].
+        capacity: u32,
+    },
+    /// Broker → worker: one request to serve.
+    Request {
+        /// Handle to echo in DONE.
+        request: RequestId,
+        /// Sender id of the gateway the request came from (also the first field of `payload`).
+        sender: Bytes,
+        /// Exactly a Mongrel2 request message.
+        payload: Bytes,
+    },
+    /// Worker → broker: one Mongrel2 reply message (`UUID SP LEN:ids, SP BODY`), routed by its UUID.
+    Reply {
+        /// The reply message, byte for byte.
+        reply: Bytes,
+    },
+    /// Worker → broker: the request is finished; its slot is free again.
+    Done {
+        /// The id from the REQUEST.
+        request: RequestId,
+    },
+    /// Both ways: "I am alive". The broker's carries its timing; the worker's carries none.
+    Heartbeat {
+        /// Timing the broker expects, absent from workers.
+        timing: Option<HeartbeatTiming>,
+    },
+    /// Both ways: the sender forgets the peer; a worker receiving it re-sends READY.
+    Disconnect {
+        /// Why, for logs (at most [`MAX_REASON_LEN`] bytes of text).
+        reason: Option<String>,
+    },
+    /// Broker → worker: finish in-flight requests, then move to another broker endpoint.
+    ReconnectTo {
+        /// ZeroMQ endpoint to connect to.
+        endpoint: String,
+    },
+    /// Broker → worker: the request's client went away or timed out; stop work, still send DONE.
+    Cancel {
+        /// The id from the REQUEST.
+        request: RequestId,
+        /// The Mongrel2 disconnect notice for the request's connection id.
+        notice: Bytes,
+    },
+}
+
+/// Who may send a command; a peer sending the other side's command is treated as speaking an unknown one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Only workers send it.
+    ToBroker,
+    /// Only the broker sends it.
+    ToWorker,
+    /// Either side.
+    Both,
+}
+
+impl Command {
+    /// Which side may send this command.
+    pub fn direction(&self) -> Direction {
+        match self {
+            Command::Ready { .. } | Command::Reply { .. } | Command::Done { .. } => Direction::ToBroker,
+            Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => Direction::ToWorker,
+            Command::Heartbeat { .. } | Command::Disconnect { .. } => Direction::Both,
+        }
+    }
+
+    /// The command's name in the spec, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Ready { .. } => "READY",
+            Command::Request { .. } => "REQUEST",
+            Command::Reply { .. } => "REPLY",
+            Command::Done { .. } => "DONE",
+            Command::Heartbeat { .. } => "HEARTBEAT",
+            Command::Disconnect { .. } => "DISCONNECT",
+            Command::ReconnectTo { .. } => "RECONNECT-TO",
+            Command::Cancel { .. } => "CANCEL",
+        }
+    }
+}
+
+/// Encodes a command into its frames (delimiter first; the routing identity is the I/O layer's business).
+pub fn encode(command: &Command) -> Vec<Bytes> {
+    let mut out = Vec::with_capacity(6);
+    encode_into(command, &mut out);
+    out
+}
+
+/// Like [`encode`], appending to `out` so the I/O loop can reuse one frame buffer. Payloads are shared
+/// (`Bytes` clones), never copied.
+pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
+    let id = |request: &RequestId| Bytes::copy_from_slice(&request.0.to_be_bytes());
+    match command {
+        Command::Ready { services, capacity } => {
+            envelope(WORKER_PROTOCOL, READY, out);
+            out.push(decimal_frame(u64::from(*capacity)));
+            out.extend(services.iter().map(|s| Bytes::copy_from_slice(s.as_str().as_bytes())));
+        }
+        Command::Request { request, sender, payload } => {
+            envelope(WORKER_PROTOCOL, REQUEST, out);
+            out.extend([id(request), sender.clone(), payload.clone()]);
+        }
+        Command::Reply { reply } => {
+            envelope(WORKER_PROTOCOL, REPLY, out);
+            out.push(reply.clone());
+        }
+        Command::Done { request } => {
+            envelope(WORKER_PROTOCOL, DONE, out);
+            out.push(id(request));
+        }
+        Command::Heartbeat { timing } => {
+            envelope(WORKER_PROTOCOL, HEARTBEAT, out);
+            if let Some(t) = timing {
+                out.push(decimal_frame(u64::from(t.interval_ms)));
+                out.push(decimal_frame(u64::from(t.liveness)));
+            }
+        }
+        Command::Disconnect { reason } => {
+            envelope(WORKER_PROTOCOL, DISCONNECT, out);
+            out.extend(reason.iter().map(|r| Bytes::copy_from_slice(r.as_bytes())));
+        }
+        Command::ReconnectTo { endpoint } => {
+            envelope(WORKER_PROTOCOL, RECONNECT_TO, out);
+            out.push(Bytes::copy_from_slice(endpoint.as_bytes()));
+        }
+        Command::Cancel { request, notice } => {
+            envelope(WORKER_PROTOCOL, CANCEL, out);
+            out.extend([id(request), notice.clone()]);
+        }
+    }
+}
+
+/// Decodes the frames of one message (delimiter first). Accepts any frame type that derefs to bytes, so
+/// the I/O loop can pass `zmq::Message`s or slices without copying them first.
+pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
+    let (code, fields) = open(frames, WORKER_PROTOCOL)?;
+    match code {
+        READY => ready(fields.named("READY")),
+        REQUEST => request(fields.named("REQUEST")),
+        REPLY => {
+            let mut fields = fields.named("REPLY");
+            let reply = non_empty("reply", fields.field("reply")?)?;
+            fields.finish()?;
+            Ok(Command::Reply { reply })
+        }
+        DONE => {
+            let mut fields = fields.named("DONE");
+            let request = request_id(fields.field("request id")?)?;
+            fields.finish()?;
+            Ok(Command::Done { request })
+        }
+        HEARTBEAT => heartbeat(fields.named("HEARTBEAT")),
+        DISCONNECT => {
+            let mut fields = fields.named("DISCONNECT");
+            let reason = fields.optional().map(|r| validate_text("reason", r, MAX_REASON_LEN)).transpose()?;
+            fields.finish()?;
+            Ok(Command::Disconnect { reason: reason.map(str::to_owned) })
+        }
+        RECONNECT_TO => {
+            let mut fields = fields.named("RECONNECT-TO");
+            let endpoint = field::validate_endpoint(fields.field("endpoint")?)?.to_owned();
+            fields.finish()?;
+            Ok(Command::ReconnectTo { endpoint })
+        }
+        CANCEL => {
+            let mut fields = fields.named("CANCEL");
+            let request = request_id(fields.field("request id")?)?;
+            let notice = non_empty("notice", fields.field("notice")?)?;
+            fields.finish()?;
+            Ok(Command::Cancel { request, notice })
+        }
+        other => Err(Error::UnknownCommand(other)),
+    }
+}
+
+fn ready<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
+    let capacity = decimal("capacity", fields.field("capacity")?, 1, u64::from(MAX_CAPACITY))?;
+    let names = fields.rest();
+    let count = names.len();
+    if count == 0 {
+        return Err(Error::MissingField { command: "READY", field: "service" });
+    }
+    if count > MAX_SERVICES_PER_READY {
+        return Err(Error::TooManyServices { count, max: MAX_SERVICES_PER_READY });
+    }
+    let mut services: Vec<ServiceName> = Vec::with_capacity(count);
+    for name in names {
+        let name = ServiceName::new(name)?;
+        if services.contains(&name) {
+            return Err(Error::DuplicateService { name: name.as_str().to_owned() });
+        }
+        services.push(name);
+    }
+    let capacity = u32::try_from(capacity).map_err(|_| Error::OutOfRange {
+        field: "capacity",
+        min: 1,
+        max: u64::from(MAX_CAPACITY),
+    })?;
+    Ok(Command::Ready { services, capacity })
+}
+
+fn request<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
+    let request = request_id(fields.field("request id")?)?;
+    let sender = fields.field("sender id")?;
+    field::validate_sender_id(sender)?;
+    let payload = non_empty("payload", fields.field("payload")?)?;
+    fields.finish()?;
+    Ok(Command::Request { request, sender: Bytes::copy_from_slice(sender), payload })
+}
+
+fn heartbeat<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
+    let Some(interval) = fields.optional() else {
+        return Ok(Command::Heartbeat { timing: None });
+    };
+    let (min, max) = (*HEARTBEAT_INTERVAL_MS.start(), *HEARTBEAT_INTERVAL_MS.end());
+    let interval_ms = decimal("heartbeat interval", interval, min, max)?;
+    let (min, max) = (*LIVENESS.start(), *LIVENESS.end());
+    let liveness = decimal("liveness", fields.field("liveness")?, min, max)?;
+    fields.finish()?;
+    let narrow = |field, v: u64, min, max| u32::try_from(v).map_err(|_| Error::OutOfRange { field, min, max });
+    Ok(Command::Heartbeat {
+        timing: Some(HeartbeatTiming {
+            interval_ms: narrow("heartbeat interval", interval_ms, 0, u64::from(u32::MAX))?,
+            liveness: narrow("liveness", liveness, 0, u64::from(u32::MAX))?,
+        }),
+    })
+}
+
+fn request_id(bytes: &[u8]) -> Result<RequestId, Error> {
+    field::id("request id", bytes).map(RequestId)
+}
+
+#[cfg(test)]
+mod tests;

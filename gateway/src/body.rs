@@ -1,0 +1,108 @@
+//! The response body type: either a complete buffer (errors, small replies) or
+//! a bounded channel fed by the task that parses a handler's reply stream.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+use tokio::sync::mpsc;
+
+/// Error ending a streamed body early (the handler went away, a deadline
+/// passed, the reply was malformed); hyper then aborts the response.
+#[derive(Debug, thiserror::Error)]
+#[error("response body aborted: {0}")]
+pub struct Aborted(pub String);
+
+/// Pieces sent into a streamed body.
+pub type Chunk = Result<Bytes, Aborted>;
+
+/// A response body.
+#[derive(Debug)]
+pub enum Body {
+    /// All bytes known up front (or none).
+    Full(Option<Bytes>),
+    /// Bytes arriving over a bounded channel; the body ends when the sender is
+    /// dropped, or fails when it sends an error.
+    Stream(mpsc::Receiver<Chunk>),
+}
+
+impl Body {
+    /// A body of exactly these bytes.
+    pub fn full(bytes: impl Into<Bytes>) -> Body {
+        let bytes = bytes.into();
+        Body::Full((!bytes.is_empty()).then_some(bytes))
+    }
+
+    /// An empty body.
+    pub fn empty() -> Body {
+        Body::Full(None)
+    }
+
+    /// A streamed body and the sender that feeds it; `capacity` bounds how many
+    /// chunks wait for a slow client before the sender has to wait.
+    pub fn channel(capacity: usize) -> (mpsc::Sender<Chunk>, Body) {
+        let (tx, rx) = mpsc::channel(capacity.max(1));
+        (tx, Body::Stream(rx))
+    }
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = Aborted;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Aborted>>> {
+        match self.get_mut() {
+            Body::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Body::Stream(rx) => rx
+                .poll_recv(cx)
+                .map(|chunk| chunk.map(|c| c.map(Frame::data))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Body::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            Body::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            Body::Full(None) => SizeHint::with_exact(0),
+            Body::Stream(_) => SizeHint::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    #[tokio::test]
+    async fn full_body_yields_its_bytes_once() {
+        let body = Body::full("hello");
+        assert_eq!(body.size_hint().exact(), Some(5));
+        let bytes = body.collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..], b"hello");
+    }
+
+    #[tokio::test]
+    async fn streamed_body_ends_when_the_sender_is_dropped() {
+        let (tx, body) = Body::channel(4);
+        tx.send(Ok(Bytes::from_static(b"a"))).await.unwrap();
+        tx.send(Ok(Bytes::from_static(b"b"))).await.unwrap();
+        drop(tx);
+        let bytes = body.collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..], b"ab");
+    }
+
+    #[tokio::test]
+    async fn streamed_body_fails_when_the_sender_aborts() {
+        let (tx, body) = Body::channel(4);
+        tx.send(Err(Aborted("deadline".into()))).await.unwrap();
+        assert!(body.collect().await.is_err());
+    }
+}

@@ -1,0 +1,259 @@
+//! `[target.NAME]` and `[broker]`: where routed requests go. Only handler targets are served today;
+//! the other three shapes are validated so configs written for them keep working.
+
+use std::path::PathBuf;
+
+use super::check::{self, field};
+use super::endpoint::Endpoint;
+use super::limits::*;
+use super::raw::{RawBroker, RawDir, RawHandler, RawProxy, RawService, RawTarget};
+use super::Error;
+
+/// Index of a target in [`Config::targets`](super::Config::targets), as routes refer to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TargetId(pub(crate) usize);
+
+impl TargetId {
+    /// The position in [`Config::targets`](super::Config::targets) (targets are sorted by name).
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// A named destination for requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The name from `[target.NAME]`, used in logs and metrics.
+    pub name: String,
+    /// What kind of backend it is.
+    pub kind: TargetKind,
+}
+
+/// The four kinds of target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetKind {
+    /// A Mongrel2-style handler on PUSH/SUB sockets the gateway binds.
+    Handler(Handler),
+    /// A service of the broker's native workers.
+    Service(Service),
+    /// Static files.
+    Dir(Dir),
+    /// An HTTP upstream.
+    Proxy(Proxy),
+}
+
+/// `type = "handler"`: Mongrel2's `Handler(...)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handler {
+    /// Where the gateway binds its PUSH socket (handlers PULL from it).
+    pub send_spec: Endpoint,
+    /// The UUID field of requests to this handler; `None` = the gateway's sender id.
+    pub send_ident: Option<String>,
+    /// Where the gateway binds its SUB socket (handlers PUB to it).
+    pub recv_spec: Endpoint,
+    /// The SUB subscription: a byte prefix replies must start with; empty = every reply.
+    pub recv_ident: String,
+    /// How request headers are encoded.
+    pub protocol: Protocol,
+}
+
+impl Handler {
+    /// The UUID field of requests to this handler, given the gateway's sender id.
+    pub fn sender<'a>(&'a self, gateway_sender: &'a str) -> &'a str {
+        self.send_ident.as_deref().unwrap_or(gateway_sender)
+    }
+}
+
+/// The header encoding of a handler's requests (Mongrel2's `protocol`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// A netstring holding a JSON object (the default).
+    Json,
+    /// A tnetstring dict.
+    Tnetstring,
+}
+
+/// `type = "service"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Service {
+    /// The service name workers announce.
+    pub service: String,
+}
+
+/// `type = "dir"`: Mongrel2's `Dir(...)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dir {
+    /// The directory served; ends in `/`.
+    pub base: PathBuf,
+    /// File served for paths ending in `/`.
+    pub index_file: String,
+    /// Content type for unknown extensions.
+    pub default_ctype: String,
+}
+
+/// `type = "proxy"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxy {
+    /// The upstream, `http://host[:port][/path]`.
+    pub url: http::Uri,
+}
+
+/// `[broker]`: the service broker endpoint. `scale0 up` binds it for workers (embedded broker);
+/// `scale0 gateway` connects to a standalone broker there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broker {
+    /// The ZeroMQ endpoint.
+    pub endpoint: Endpoint,
+}
+
+impl Target {
+    /// Validates `[target.NAME]`.
+    pub(crate) fn from_raw(name: &str, raw: &RawTarget) -> Result<Target, Error> {
+        let name_ok = !name.is_empty()
+            && name.len() <= MAX_TARGET_NAME_BYTES
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if !name_ok {
+            return Err(check::invalid(
+                "target".to_owned(),
+                name,
+                "a target name is 1-64 of A-Z, a-z, 0-9, '_', '-', '.'",
+            ));
+        }
+        let scope = format!("target.{name}");
+        let kind = match raw {
+            RawTarget::Handler(raw) => TargetKind::Handler(handler(&scope, raw)?),
+            RawTarget::Service(raw) => TargetKind::Service(service(&scope, raw)?),
+            RawTarget::Dir(raw) => TargetKind::Dir(dir(&scope, raw)?),
+            RawTarget::Proxy(raw) => TargetKind::Proxy(proxy(&scope, raw)?),
+        };
+        Ok(Target {
+            name: name.to_owned(),
+            kind,
+        })
+    }
+}
+
+impl Broker {
+    /// Validates `[broker]`.
+    pub(crate) fn from_raw(raw: &RawBroker) -> Result<Broker, Error> {
+        Ok(Broker {
+            endpoint: check::endpoint(field("broker", "endpoint"), &raw.endpoint)?,
+        })
+    }
+}
+
+/// Validates a handler target.
+fn handler(scope: &str, raw: &RawHandler) -> Result<Handler, Error> {
+    let send_spec = check::endpoint(field(scope, "send_spec"), &raw.send_spec)?;
+    let recv_spec = check::endpoint(field(scope, "recv_spec"), &raw.recv_spec)?;
+    if send_spec == recv_spec {
+        return Err(Error::Duplicate {
+            field: field(scope, "recv_spec"),
+            what: "endpoint (same as send_spec)",
+            value: raw.recv_spec.clone(),
+        });
+    }
+    let protocol = match raw.protocol.as_deref() {
+        None | Some("json") => Protocol::Json,
+        Some("tnetstring") => Protocol::Tnetstring,
+        Some(other) => {
+            return Err(check::invalid(
+                field(scope, "protocol"),
+                other,
+                "expected \"json\" or \"tnetstring\"",
+            ))
+        }
+    };
+    Ok(Handler {
+        send_spec,
+        send_ident: raw
+            .send_ident
+            .as_deref()
+            .map(|id| check::ident(field(scope, "send_ident"), id, false))
+            .transpose()?,
+        recv_spec,
+        recv_ident: check::ident(
+            field(scope, "recv_ident"),
+            raw.recv_ident.as_deref().unwrap_or(""),
+            true,
+        )?,
+        protocol,
+    })
+}
+
+/// Validates a service target.
+fn service(scope: &str, raw: &RawService) -> Result<Service, Error> {
+    let name = &raw.service;
+    if name.is_empty()
+        || name.len() > MAX_SERVICE_NAME_BYTES
+        || !name.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(check::invalid(
+            field(scope, "service"),
+            name,
+            "a service name is 1-255 printable ASCII characters without spaces",
+        ));
+    }
+    Ok(Service {
+        service: name.clone(),
+    })
+}
+
+/// Validates a dir target.
+fn dir(scope: &str, raw: &RawDir) -> Result<Dir, Error> {
+    let base = check::text(field(scope, "base"), &raw.base, MAX_TEXT_BYTES)?;
+    if !base.ends_with('/') {
+        return Err(check::invalid(
+            field(scope, "base"),
+            &base,
+            "must end in '/'",
+        ));
+    }
+    let index_file = check::text(
+        field(scope, "index_file"),
+        raw.index_file.as_deref().unwrap_or(DEFAULT_INDEX_FILE),
+        MAX_TEXT_BYTES,
+    )?;
+    if index_file.contains('/') {
+        return Err(check::invalid(
+            field(scope, "index_file"),
+            &index_file,
+            "must be a file name without '/'",
+        ));
+    }
+    let default_ctype = check::text(
+        field(scope, "default_ctype"),
+        raw.default_ctype.as_deref().unwrap_or(DEFAULT_CONTENT_TYPE),
+        MAX_TEXT_BYTES,
+    )?;
+    if http::HeaderValue::from_str(&default_ctype).is_err() || !default_ctype.contains('/') {
+        return Err(check::invalid(
+            field(scope, "default_ctype"),
+            &default_ctype,
+            "must be a MIME type such as text/plain",
+        ));
+    }
+    Ok(Dir {
+        base: base.into(),
+        index_file,
+        default_ctype,
+    })
+}
+
+/// Validates a proxy target.
+fn proxy(scope: &str, raw: &RawProxy) -> Result<Proxy, Error> {
+    let bad = |reason| check::invalid(field(scope, "url"), &raw.url, reason);
+    let url: http::Uri = raw.url.parse().map_err(|_| bad("not a URL"))?;
+    if url.scheme_str() != Some("http") {
+        return Err(bad("must start with http://"));
+    }
+    if url.host().is_none_or(str::is_empty) {
+        return Err(bad("needs a host"));
+    }
+    if url.query().is_some() {
+        return Err(bad("must not have a query"));
+    }
+    Ok(Proxy { url })
+}

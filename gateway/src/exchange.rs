@@ -1,0 +1,246 @@
+//! One request/response exchange with a Mongrel2 handler: send the request
+//! message, wait for the reply head (reply deadline), then stream the body to
+//! the client (idle deadline between messages), parsing the raw HTTP the
+//! handler writes for the connection.
+//!
+//! The connection's reply channel is held for the whole exchange, so responses
+//! to pipelined requests leave in request order. A deadline that passes ends
+//! the client connection (late replies could not be told apart from the next
+//! response) and sends the handler a disconnect notice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::{header, HeaderValue, Response};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::body::{Aborted, Body, Chunk};
+use crate::conn::Conn;
+use crate::failure::Failure;
+use crate::http_reply::{self, Event};
+use crate::target::handler::{self, SendError, ToConn};
+
+/// Chunks of a streamed response waiting for a slow client, per response.
+pub const BODY_CHANNEL: usize = 16;
+
+/// Deadlines of one route.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// From sending the request to the reply head.
+    pub reply: Duration,
+    /// Between two reply messages while the body streams.
+    pub idle: Duration,
+    /// Suggested wait in 503 answers.
+    pub retry_after: Duration,
+}
+
+/// The reply side of a connection, locked by the exchange in flight.
+#[derive(Debug)]
+pub struct ReplyState {
+    /// Messages for the conn id.
+    pub rx: mpsc::Receiver<ToConn>,
+    /// Parses the raw HTTP the handler writes, across messages and requests.
+    pub parser: http_reply::Parser,
+}
+
+/// Sends `frame` to `target` and turns the handler's reply into a response.
+pub async fn run(
+    conn: Arc<Conn>,
+    target: &handler::Handle,
+    frame: Vec<u8>,
+    head_request: bool,
+    deadlines: Deadlines,
+    tracker: &tokio_util::task::TaskTracker,
+) -> Result<Response<Body>, Failure> {
+    if !conn.use_target(target).await {
+        return Err(Failure::Internal("handler target stopped".into()));
+    }
+    let mut state = conn.reply.clone().lock_owned().await;
+    let mut events = Vec::new();
+    state
+        .parser
+        .expect(http_reply::RequestInfo { head_method: head_request }, &mut events)
+        .map_err(|e| bad_reply(&conn, e))?;
+    let mut deadline = Instant::now() + deadlines.reply;
+    match target.send(frame, deadline).await {
+        Ok(()) => {}
+        Err(SendError::NoHandler) => {
+            return Err(Failure::NoHandler {
+                retry_after: deadlines.retry_after,
+            })
+        }
+        Err(SendError::Overloaded) => {
+            return Err(Failure::Overloaded {
+                retry_after: deadlines.retry_after,
+            })
+        }
+        Err(SendError::Stopped) => return Err(Failure::UpstreamGone),
+    }
+    let mut head = None;
+    let mut body = BytesMut::new();
+    let mut ended = false;
+    let mut closed = false;
+    loop {
+        for event in events.drain(..) {
+            match event {
+                Event::Head(h) => head = Some(h),
+                Event::Body(b) => body.extend_from_slice(&b),
+                Event::End => ended = true,
+                Event::Informational(_) => {}
+                Event::Upgrade(_) => {
+                    give_up(&conn);
+                    return Err(Failure::NotImplemented(
+                        "protocol upgrades through handlers",
+                    ));
+                }
+            }
+        }
+        if head.is_some() || closed {
+            break;
+        }
+        let message = tokio::select! {
+            m = state.rx.recv() => m,
+            _ = conn.close_signal().cancelled() => None,
+            _ = tokio::time::sleep_until(deadline) => {
+                give_up(&conn);
+                return Err(Failure::ReplyTimeout);
+            }
+        };
+        let fed = match message {
+            Some(ToConn::Data(bytes)) => state.parser.feed(&bytes, &mut events),
+            Some(ToConn::KeepAlive) => {
+                deadline = Instant::now() + deadlines.reply;
+                Ok(())
+            }
+            Some(ToConn::Close) => {
+                closed = true;
+                state.parser.finish(&mut events)
+            }
+            Some(ToConn::Cancel) | None => return Err(Failure::UpstreamGone),
+        };
+        fed.map_err(|e| bad_reply(&conn, e))?;
+    }
+    let Some(head) = head else {
+        return Err(Failure::UpstreamGone);
+    };
+    let mut response = build_head(head);
+    if closed {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if ended || closed {
+        *response.body_mut() = Body::full(body.freeze());
+        return Ok(response);
+    }
+    let (tx, streamed) = Body::channel(BODY_CHANNEL);
+    *response.body_mut() = streamed;
+    let first = body.freeze();
+    tracker.spawn(async move {
+        pump(conn, &mut state, tx, first, deadlines.idle).await;
+    });
+    Ok(response)
+}
+
+/// Streams the rest of a response body from the reply channel to the client.
+async fn pump(
+    conn: Arc<Conn>,
+    state: &mut ReplyState,
+    tx: mpsc::Sender<Chunk>,
+    first: Bytes,
+    idle: Duration,
+) {
+    if !first.is_empty() && tx.send(Ok(first)).await.is_err() {
+        return;
+    }
+    let mut events = Vec::new();
+    loop {
+        let message = tokio::select! {
+            m = state.rx.recv() => m,
+            _ = conn.close_signal().cancelled() => None,
+            _ = tokio::time::sleep(idle) => {
+                give_up(&conn);
+                let _client_gone = tx.send(Err(Aborted("reply idle deadline passed".into()))).await;
+                return;
+            }
+        };
+        let (fed, closing) = match message {
+            Some(ToConn::Data(bytes)) => (state.parser.feed(&bytes, &mut events), false),
+            Some(ToConn::KeepAlive) => continue,
+            Some(ToConn::Close) => (state.parser.finish(&mut events), true),
+            Some(ToConn::Cancel) | None => {
+                let _client_gone = tx.send(Err(Aborted("handler dropped the connection".into()))).await;
+                return;
+            }
+        };
+        match fed {
+            Ok(()) => {}
+            Err(e) => {
+                let failure = bad_reply(&conn, e);
+                let _client_gone = tx.send(Err(Aborted(failure.message()))).await;
+                return;
+            }
+        }
+        for event in events.drain(..) {
+            match event {
+                Event::Body(b) => {
+                    if tx.send(Ok(b)).await.is_err() {
+                        return;
+                    }
+                }
+                Event::End => return,
+                Event::Head(_) | Event::Informational(_) | Event::Upgrade(_) => {}
+            }
+        }
+        if closing {
+            return;
+        }
+    }
+}
+
+/// Ends the client connection after a deadline: the handler gets a
+/// disconnect notice and late replies find no connection.
+fn give_up(conn: &Conn) {
+    conn.finish(true);
+    conn.close_signal().cancel();
+}
+
+fn bad_reply(conn: &Conn, e: http_reply::Error) -> Failure {
+    tracing::warn!(conn_id = conn.id, "malformed reply from handler: {e}");
+    give_up(conn);
+    Failure::BadReply(e.to_string())
+}
+
+/// Hop-by-hop headers a handler may write that must not be forwarded as is.
+const HOP_BY_HOP: [header::HeaderName; 5] = [
+    header::CONNECTION,
+    header::TRANSFER_ENCODING,
+    header::TE,
+    header::TRAILER,
+    header::UPGRADE,
+];
+
+/// The client response head for a handler's response head: hop-by-hop fields
+/// dropped, `Connection: close` kept so hyper closes after the response.
+fn build_head(head: http_reply::ResponseHead) -> Response<Body> {
+    let close = head
+        .headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .any(|v| v.as_bytes().split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close")));
+    let mut headers = head.headers;
+    for name in &HOP_BY_HOP {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+    if close {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = head.status;
+    *response.headers_mut() = headers;
+    response
+}

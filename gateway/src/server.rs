@@ -1,0 +1,266 @@
+//! The gateway process: binds the targets' sockets and the listeners (after the
+//! config is validated), accepts connections, serves each with hyper (HTTP/1.x
+//! with keep-alive and pipelining, and h2c with prior knowledge), and drains on
+//! shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::access_log::Logger;
+use crate::config::{self, Cidr, Config, Listener, TargetKind};
+use crate::conn::{Conn, IdAllocator};
+use crate::routing::Router;
+use crate::target::handler;
+use crate::{http_reply, service};
+
+/// hyper's smallest read buffer; `max_header_bytes` below it is enforced at it.
+const MIN_READ_BUFFER: usize = 8192;
+/// How long an over-limit connection may take to receive its 503.
+const REFUSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// The answer to a connection over `max_connections`.
+const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 42\r\nRetry-After: 1\r\nConnection: close\r\n\r\nService Unavailable: too many connections\n";
+
+/// Everything requests share: routes, targets, limits. Built once per config.
+#[derive(Debug)]
+pub struct App {
+    /// The routing tables.
+    pub router: Router,
+    /// Running targets, by [`config::TargetId`] index (`None`: kind not served yet).
+    pub targets: Vec<Option<TargetHandle>>,
+    /// Conn id allocator.
+    pub ids: IdAllocator,
+    /// Peers whose X-Forwarded-For is trusted.
+    pub trusted_proxies: Vec<Cidr>,
+    /// Caps on handler replies.
+    pub reply_limits: http_reply::Limits,
+    /// Tasks to wait for at shutdown.
+    pub tracker: TaskTracker,
+    /// The access log.
+    pub access_log: Logger,
+}
+
+/// A running target.
+#[derive(Debug, Clone)]
+pub enum TargetHandle {
+    /// A Mongrel2-style handler target.
+    Handler(handler::Handle),
+}
+
+/// A gateway with its sockets bound, ready to serve.
+pub struct Gateway {
+    app: Arc<App>,
+    listeners: Vec<(TcpListener, Listener)>,
+    shutdown_grace: Duration,
+    _zmq: zmq::Context,
+}
+
+impl Gateway {
+    /// Binds every target socket and listener of `config`; nothing is served
+    /// until [`Gateway::serve`]. Must be called inside a tokio runtime.
+    pub async fn bind(config: &Config, shutdown: CancellationToken) -> anyhow::Result<Gateway> {
+        let zmq = zmq::Context::new();
+        let tracker = TaskTracker::new();
+        let sender_id = config
+            .gateway
+            .sender_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut targets = Vec::with_capacity(config.targets.len());
+        for target in &config.targets {
+            targets.push(match &target.kind {
+                TargetKind::Handler(h) => {
+                    let settings = handler::Settings {
+                        name: target.name.clone(),
+                        send_spec: h.send_spec.as_str().to_owned(),
+                        send_ident: h.sender(&sender_id).to_owned(),
+                        recv_spec: h.recv_spec.as_str().to_owned(),
+                        recv_ident: h.recv_ident.clone(),
+                        protocol: match h.protocol {
+                            config::Protocol::Json => mongrel2_compat::request::Protocol::Json,
+                            config::Protocol::Tnetstring => {
+                                mongrel2_compat::request::Protocol::Tnetstring
+                            }
+                        },
+                    };
+                    Some(TargetHandle::Handler(handler::spawn(
+                        &zmq,
+                        settings,
+                        &tracker,
+                        shutdown.clone(),
+                    )?))
+                }
+                _ => {
+                    tracing::warn!(target_name = %target.name, "target kind not served yet; its routes answer 501");
+                    None
+                }
+            });
+        }
+        let mut listeners = Vec::new();
+        for l in &config.listeners {
+            let socket = TcpListener::bind(l.bind)
+                .await
+                .map_err(|e| anyhow::anyhow!("listener {}: {e}", l.bind))?;
+            listeners.push((socket, l.clone()));
+        }
+        let access_log = Logger::start(&config.gateway.access_log, &tracker).await?;
+        let app = Arc::new(App {
+            router: Router::new(config),
+            targets,
+            ids: IdAllocator::default(),
+            trusted_proxies: config.gateway.trusted_proxies.clone(),
+            reply_limits: http_reply::Limits::default(),
+            tracker,
+            access_log,
+        });
+        Ok(Gateway {
+            app,
+            listeners,
+            shutdown_grace: config.gateway.shutdown_grace,
+            _zmq: zmq,
+        })
+    }
+
+    /// The addresses the listeners are bound to (port 0 resolved).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners
+            .iter()
+            .filter_map(|(l, _)| l.local_addr().ok())
+            .collect()
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains connections for up to
+    /// the configured grace period.
+    pub async fn serve(self, shutdown: CancellationToken) {
+        let accept_tasks = TaskTracker::new();
+        for (socket, settings) in self.listeners {
+            accept_tasks.spawn(accept_loop(
+                self.app.clone(),
+                socket,
+                settings,
+                shutdown.clone(),
+            ));
+        }
+        accept_tasks.close();
+        accept_tasks.wait().await;
+        self.app.tracker.close();
+        if tokio::time::timeout(self.shutdown_grace, self.app.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown grace period over; dropping remaining connections");
+        }
+    }
+}
+
+async fn accept_loop(
+    app: Arc<App>,
+    socket: TcpListener,
+    settings: Listener,
+    shutdown: CancellationToken,
+) {
+    let limit = Arc::new(Semaphore::new(settings.max_connections));
+    let builder = http_builder(&settings);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = shutdown.cancelled() => return,
+            accepted = socket.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // EMFILE and friends: back off briefly instead of spinning.
+                    tracing::warn!("accept on {}: {e}", settings.bind);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            app.tracker.spawn(refuse(stream));
+            continue;
+        };
+        let _nodelay_best_effort = stream.set_nodelay(true);
+        let conn = Arc::new(Conn::new(app.ids.next(), peer, app.reply_limits));
+        let app2 = app.clone();
+        let builder = builder.clone();
+        let shutdown = shutdown.clone();
+        let span = tracing::debug_span!("conn", conn_id = conn.id, peer = %conn.peer);
+        app.tracker.spawn(
+            async move {
+                serve_connection(app2, conn, stream, builder, shutdown).await;
+                drop(permit);
+            }
+            .instrument(span),
+        );
+    }
+}
+
+fn http_builder(settings: &Listener) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(settings.header_read_timeout)
+        .max_headers(settings.max_headers)
+        .max_buf_size(settings.max_header_bytes.max(MIN_READ_BUFFER))
+        .keep_alive(true);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(settings.max_header_bytes).unwrap_or(u32::MAX));
+    if settings.http2 {
+        builder
+    } else {
+        builder.http1_only()
+    }
+}
+
+async fn serve_connection(
+    app: Arc<App>,
+    conn: Arc<Conn>,
+    stream: TcpStream,
+    builder: auto::Builder<TokioExecutor>,
+    shutdown: CancellationToken,
+) {
+    let service = {
+        let conn = conn.clone();
+        service_fn(move |request| service::handle(app.clone(), conn.clone(), request))
+    };
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        _ = conn.close_signal().cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.as_mut().await
+        }
+        _ = shutdown.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            connection.as_mut().await
+        }
+    };
+    if let Err(e) = result {
+        tracing::debug!("connection ended: {e}");
+    }
+    conn.client_gone();
+}
+
+/// Answers a connection over the limit with 503 and closes it.
+async fn refuse(mut stream: TcpStream) {
+    let write = async {
+        stream.write_all(REFUSAL).await?;
+        stream.shutdown().await
+    };
+    if let Err(e) = tokio::time::timeout(REFUSE_WRITE_TIMEOUT, write).await {
+        tracing::debug!("refusing a connection over the limit: {e}");
+    }
+}

@@ -1,0 +1,143 @@
+//! The request path, one phase per step (DESIGN.md §2): route → admit → read
+//! the body → translate to a Mongrel2 message → exchange with the target →
+//! log. Every failure becomes a [`Failure`] and one response.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{header, Request, Response, Version};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+
+use crate::access_log::Entry;
+use crate::body::Body;
+use crate::config::RouteSettings;
+use crate::conn::Conn;
+use crate::exchange::{self, Deadlines};
+use crate::failure::Failure;
+use crate::server::{App, TargetHandle};
+use crate::translate;
+
+/// Serves one request on `conn` (an HTTP/1 connection; HTTP/2 streams get a
+/// connection state of their own here). Never fails: failures are responses.
+pub async fn handle(
+    app: Arc<App>,
+    conn: Arc<Conn>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let started = Instant::now();
+    let conn = if request.version() == Version::HTTP_2 {
+        Arc::new(Conn::new(app.ids.next(), conn.peer, app.reply_limits))
+    } else {
+        conn
+    };
+    let (parts, body) = request.into_parts();
+    let mut entry = Entry::new(&parts, conn.id, conn.peer);
+    let response = match serve(&app, &conn, parts, body, &mut entry).await {
+        Ok(response) => response,
+        Err(failure) => {
+            entry.failure = Some(failure.fault());
+            if failure.fault() != crate::failure::Fault::Client {
+                tracing::info!(conn_id = conn.id, "{}", failure.message());
+            }
+            failure.response()
+        }
+    };
+    entry.status = response.status().as_u16();
+    entry.elapsed = started.elapsed();
+    app.access_log.log(&entry);
+    Ok(response)
+}
+
+async fn serve(
+    app: &App,
+    conn: &Arc<Conn>,
+    parts: http::request::Parts,
+    body: Incoming,
+    entry: &mut Entry,
+) -> Result<Response<Body>, Failure> {
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .map(|h| h.as_bytes())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str().as_bytes()));
+    let found = app
+        .router
+        .route(host, parts.uri.path().as_bytes())
+        .ok_or(Failure::NoRoute)?;
+    entry.route = found.pattern.to_owned();
+    entry.target = found.target.name.clone();
+    let settings = *found.settings;
+    let target = app
+        .targets
+        .get(found.target_id.index())
+        .and_then(Option::as_ref)
+        .ok_or(Failure::NotImplemented(
+            "this kind of target is not served yet",
+        ))?;
+    match target {
+        TargetHandle::Handler(handler) => {
+            let body = read_body(&parts, body, &settings).await?;
+            let sender = handler.settings.send_ident.clone();
+            let ctx = translate::Context {
+                sender: &sender,
+                conn_id: conn.id,
+                protocol: handler.settings.protocol,
+                pattern: found.pattern,
+                peer: conn.peer,
+                trusted_proxies: &app.trusted_proxies,
+                scheme: "http",
+            };
+            let frame = translate::to_message(&parts, &body, &ctx)
+                .map_err(|_| Failure::BadRequest("request cannot be expressed as a Mongrel2 message"))?;
+            let deadlines = Deadlines {
+                reply: settings.reply_timeout,
+                idle: settings.idle_timeout,
+                retry_after: settings.retry_after,
+            };
+            let head_request = parts.method == http::Method::HEAD;
+            exchange::run(
+                conn.clone(),
+                handler,
+                frame,
+                head_request,
+                deadlines,
+                &app.tracker,
+            )
+            .await
+        }
+    }
+}
+
+/// Reads the whole request body, refusing more than the route's inline limit
+/// (413, before reading when Content-Length says so) and bodies that do not
+/// arrive within the reply deadline (408).
+async fn read_body(
+    parts: &http::request::Parts,
+    body: Incoming,
+    settings: &RouteSettings,
+) -> Result<Bytes, Failure> {
+    let limit = settings.inline_body_bytes;
+    let too_large = Failure::BodyTooLarge {
+        limit: u64::try_from(limit).unwrap_or(u64::MAX),
+    };
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return Err(too_large);
+    }
+    let read = Limited::new(body, limit).collect();
+    match tokio::time::timeout(settings.reply_timeout, read).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            Err(too_large)
+        }
+        Ok(Err(_)) => Err(Failure::BadRequest("the request body could not be read")),
+        Err(_) => Err(Failure::RequestTimeout),
+    }
+}
