@@ -84,16 +84,30 @@ impl Engine {
 
     /// Handles one event that happened at `now`, appending what must be done to `out` (in order).
     pub fn handle(&mut self, event: Event<'_>, now: Instant, out: &mut Vec<Action>) {
-        self.heartbeat_at.get_or_insert_with(|| later(now, self.config.heartbeat_interval));
+        self.heartbeat_at
+            .get_or_insert_with(|| later(now, self.config.heartbeat_interval));
         match event {
-            Event::WorkerReady { worker, services, capacity } => self.worker_ready(worker, services, capacity, now, out),
+            Event::WorkerReady {
+                worker,
+                services,
+                capacity,
+            } => self.worker_ready(worker, services, capacity, now, out),
             Event::WorkerDone { worker, request } => self.worker_done(worker, request, now, out),
             Event::WorkerReply { worker, reply } => self.worker_reply(worker, reply, now, out),
             Event::WorkerHeartbeat { worker } => self.worker_heartbeat(worker, now, out),
             Event::WorkerDisconnect { worker } => self.worker_disconnect(worker, out),
-            Event::Submit { gateway, request, service, payload, deadline, idempotent } => {
+            Event::Submit {
+                gateway,
+                request,
+                service,
+                payload,
+                deadline,
+                idempotent,
+            } => {
                 let deadline = deadline.unwrap_or_else(|| later(now, self.config.default_deadline));
-                self.submit(gateway, request, service, payload, deadline, idempotent, now, out);
+                self.submit(
+                    gateway, request, service, payload, deadline, idempotent, now, out,
+                );
             }
             Event::Cancel { gateway, request } => self.cancel(gateway, request, now, out),
             Event::GatewayHeartbeat { gateway } => self.gateway_heartbeat(gateway, now),
@@ -106,7 +120,14 @@ impl Engine {
     pub fn next_deadline(&self) -> Option<Instant> {
         let peers = self.workers.len() + self.gateways.len() > 0;
         let heartbeat = self.heartbeat_at.filter(|_| peers);
-        [self.requests.next_deadline(), self.liveness.next(), heartbeat].into_iter().flatten().min()
+        [
+            self.requests.next_deadline(),
+            self.liveness.next(),
+            heartbeat,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Fails a request that is not held by a worker (queued, or never dispatched) and removes it.
@@ -130,7 +151,9 @@ impl Engine {
 
     /// Emits a FAIL for a gateway's request and counts it by status.
     fn emit_fail(&mut self, gateway: Key, request: u64, reason: FailReason, out: &mut Vec<Action>) {
-        let Some(gateway) = self.gateways.get(gateway) else { return };
+        let Some(gateway) = self.gateways.get(gateway) else {
+            return;
+        };
         out.push(self.fail_action(gateway.id.clone(), request, reason));
     }
 
@@ -139,8 +162,19 @@ impl Engine {
         let status = reason.status();
         let retry_after = (status.code() == 503).then_some(self.config.retry_after);
         self.counters.count_fail(status);
-        tracing::debug!(request, status = status.code(), reason = reason.as_str(), "request failed");
-        Action::Fail { gateway, request, status, retry_after, reason }
+        tracing::debug!(
+            request,
+            status = status.code(),
+            reason = reason.as_str(),
+            "request failed"
+        );
+        Action::Fail {
+            gateway,
+            request,
+            status,
+            retry_after,
+            reason,
+        }
     }
 }
 

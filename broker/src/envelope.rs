@@ -49,19 +49,33 @@ pub(crate) fn request_head(payload: &[u8]) -> Result<RequestHead<'_>, PrefixErro
     validate_sender_id(sender).map_err(|_| PrefixError { field: "sender" })?;
     let (conn, rest) = split_space(rest, MAX_NUMBER_DIGITS, "conn id")?;
     let conn_id = number(conn).ok_or(PrefixError { field: "conn id" })?;
-    let path_end = rest.iter().position(|&b| b == b' ').ok_or(PrefixError { field: "path" })?;
+    let path_end = rest
+        .iter()
+        .position(|&b| b == b' ')
+        .ok_or(PrefixError { field: "path" })?;
     if path_end == 0 {
         return Err(PrefixError { field: "path" });
     }
     let headers = rest.get(path_end + 1..).unwrap_or_default();
-    let colon = headers.iter().take(MAX_NUMBER_DIGITS + 1).position(|&b| b == b':');
-    let colon = colon.ok_or(PrefixError { field: "headers length" })?;
-    number(&headers[..colon]).ok_or(PrefixError { field: "headers length" })?;
+    let colon = headers
+        .iter()
+        .take(MAX_NUMBER_DIGITS + 1)
+        .position(|&b| b == b':');
+    let colon = colon.ok_or(PrefixError {
+        field: "headers length",
+    })?;
+    number(&headers[..colon]).ok_or(PrefixError {
+        field: "headers length",
+    })?;
     let format = match headers.get(colon + 1) {
         Some(b'{') => HeaderFormat::Json,
         _ => HeaderFormat::Tnetstring,
     };
-    Ok(RequestHead { sender, conn_id, format })
+    Ok(RequestHead {
+        sender,
+        conn_id,
+        format,
+    })
 }
 
 /// The prefix of a Mongrel2 reply message: `UUID SP LEN ':' [X SP] ids ',' SP BODY`.
@@ -97,11 +111,17 @@ impl<'a> ReplyHead<'a> {
 pub(crate) fn reply_head(reply: &[u8]) -> Result<ReplyHead<'_>, PrefixError> {
     let (uuid, rest) = split_space(reply, MAX_SENDER_ID_LEN, "uuid")?;
     validate_sender_id(uuid).map_err(|_| PrefixError { field: "uuid" })?;
-    Ok(ReplyHead { uuid, ids: id_list(rest) })
+    Ok(ReplyHead {
+        uuid,
+        ids: id_list(rest),
+    })
 }
 
 fn id_list(rest: &[u8]) -> Option<&[u8]> {
-    let colon = rest.iter().take(MAX_NUMBER_DIGITS + 1).position(|&b| b == b':')?;
+    let colon = rest
+        .iter()
+        .take(MAX_NUMBER_DIGITS + 1)
+        .position(|&b| b == b':')?;
     let len = usize::try_from(number(&rest[..colon])?).ok()?;
     let start = colon.checked_add(1)?;
     let end = start.checked_add(len)?;
@@ -130,7 +150,11 @@ pub(crate) fn disconnect_notice(sender: &[u8], conn_id: u32, format: HeaderForma
 }
 
 /// Splits at the first space, which must come within `max + 1` bytes and not first.
-fn split_space<'a>(bytes: &'a [u8], max: usize, field: &'static str) -> Result<(&'a [u8], &'a [u8]), PrefixError> {
+fn split_space<'a>(
+    bytes: &'a [u8],
+    max: usize,
+    field: &'static str,
+) -> Result<(&'a [u8], &'a [u8]), PrefixError> {
     match bytes.iter().take(max + 1).position(|&b| b == b' ') {
         Some(at) if at > 0 => Ok((&bytes[..at], &bytes[at + 1..])),
         _ => Err(PrefixError { field }),

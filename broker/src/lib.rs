@@ -36,6 +36,6 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-mod envelope;
 pub mod engine;
+mod envelope;
 pub mod protocol;

@@ -96,11 +96,20 @@ impl Config {
             return Err(ConfigError::HeartbeatInterval { min_ms, max_ms });
         }
         if !LIVENESS.contains(&u64::from(self.liveness)) {
-            return Err(ConfigError::Liveness { min: *LIVENESS.start(), max: *LIVENESS.end() });
+            return Err(ConfigError::Liveness {
+                min: *LIVENESS.start(),
+                max: *LIVENESS.end(),
+            });
         }
-        for (field, value) in [("default_deadline", self.default_deadline), ("retry_after", self.retry_after)] {
+        for (field, value) in [
+            ("default_deadline", self.default_deadline),
+            ("retry_after", self.retry_after),
+        ] {
             if !(1..=MAX_DURATION_MS).contains(&millis(value)) {
-                return Err(ConfigError::Duration { field, max_ms: MAX_DURATION_MS });
+                return Err(ConfigError::Duration {
+                    field,
+                    max_ms: MAX_DURATION_MS,
+                });
             }
         }
         let limits = [
@@ -122,7 +131,10 @@ impl Config {
 
     /// The queue bound of one service.
     pub fn max_queue_for(&self, service: &str) -> usize {
-        self.max_queue_per_service.get(service).copied().unwrap_or(self.max_queue)
+        self.max_queue_per_service
+            .get(service)
+            .copied()
+            .unwrap_or(self.max_queue)
     }
 
     /// The timing announced in the broker's HEARTBEAT (valid once [`Config::validate`] passed).
@@ -147,7 +159,13 @@ mod tests {
         let config = Config::default();
         assert_eq!(config.validate(), Ok(()));
         assert_eq!(config.peer_timeout(), Duration::from_secs(3));
-        assert_eq!(config.timing(), HeartbeatTiming { interval_ms: 1000, liveness: 3 });
+        assert_eq!(
+            config.timing(),
+            HeartbeatTiming {
+                interval_ms: 1000,
+                liveness: 3
+            }
+        );
     }
 
     #[test]
@@ -157,13 +175,27 @@ mod tests {
             f(&mut config);
             config.validate().unwrap_err()
         };
-        assert!(matches!(bad(|c| c.heartbeat_interval = Duration::ZERO), ConfigError::HeartbeatInterval { .. }));
-        assert!(matches!(bad(|c| c.liveness = 0), ConfigError::Liveness { .. }));
-        assert_eq!(bad(|c| c.retry_after = Duration::ZERO), ConfigError::Duration {
-            field: "retry_after",
-            max_ms: MAX_DURATION_MS
-        });
-        assert_eq!(bad(|c| c.max_gateways = 0), ConfigError::ZeroLimit { field: "max_gateways" });
+        assert!(matches!(
+            bad(|c| c.heartbeat_interval = Duration::ZERO),
+            ConfigError::HeartbeatInterval { .. }
+        ));
+        assert!(matches!(
+            bad(|c| c.liveness = 0),
+            ConfigError::Liveness { .. }
+        ));
+        assert_eq!(
+            bad(|c| c.retry_after = Duration::ZERO),
+            ConfigError::Duration {
+                field: "retry_after",
+                max_ms: MAX_DURATION_MS
+            }
+        );
+        assert_eq!(
+            bad(|c| c.max_gateways = 0),
+            ConfigError::ZeroLimit {
+                field: "max_gateways"
+            }
+        );
     }
 
     #[test]

@@ -23,13 +23,17 @@ impl Engine {
     /// [`Engine::reconnect_worker`].
     pub fn drain_worker(&mut self, identity: &[u8]) -> Result<(), ControlError> {
         let key = self.find_worker(identity)?;
-        let Some(worker) = self.workers.get_mut(key) else { return Ok(()) };
+        let Some(worker) = self.workers.get_mut(key) else {
+            return Ok(());
+        };
         if worker.draining {
             return Ok(());
         }
         worker.draining = true;
         let free = worker.free();
-        let Some(worker) = self.workers.get(key) else { return Ok(()) };
+        let Some(worker) = self.workers.get(key) else {
+            return Ok(());
+        };
         for &service in &worker.services {
             if let Some(svc) = self.services.get_mut(service) {
                 let workers = &self.workers;
@@ -52,25 +56,39 @@ impl Engine {
         let key = self.find_worker(identity)?;
         if let Some(worker) = self.workers.get(key) {
             let command = Command::ReconnectTo { endpoint };
-            out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+            out.push(Action::SendToWorker {
+                worker: worker.identity.clone(),
+                command,
+            });
         }
         Ok(())
     }
 
     /// Disconnects the worker now: it gets DISCONNECT, and what it held fails (or is retried) as if it died.
-    pub fn kick_worker(&mut self, identity: &[u8], out: &mut Vec<Action>) -> Result<(), ControlError> {
+    pub fn kick_worker(
+        &mut self,
+        identity: &[u8],
+        out: &mut Vec<Action>,
+    ) -> Result<(), ControlError> {
         let key = self.find_worker(identity)?;
         if let Some(worker) = self.workers.get(key) {
-            let command = Command::Disconnect { reason: Some("kicked by operator".to_owned()) };
-            out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+            let command = Command::Disconnect {
+                reason: Some("kicked by operator".to_owned()),
+            };
+            out.push(Action::SendToWorker {
+                worker: worker.identity.clone(),
+                command,
+            });
         }
         self.remove_worker(key, out);
         Ok(())
     }
 
     fn find_worker(&self, identity: &[u8]) -> Result<Key, ControlError> {
-        self.workers.find(identity).ok_or_else(|| ControlError::UnknownWorker {
-            identity: protocol::Error::preview(identity, 64),
-        })
+        self.workers
+            .find(identity)
+            .ok_or_else(|| ControlError::UnknownWorker {
+                identity: protocol::Error::preview(identity, 64),
+            })
     }
 }

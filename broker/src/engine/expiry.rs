@@ -13,7 +13,8 @@ impl Engine {
     /// worker holds them without having replied), silent workers and gateways, and the heartbeat round.
     /// Call it whenever `now` reaches [`Engine::next_deadline`]; calling it more often is harmless.
     pub fn tick(&mut self, now: Instant, out: &mut Vec<Action>) {
-        self.heartbeat_at.get_or_insert_with(|| later(now, self.config.heartbeat_interval));
+        self.heartbeat_at
+            .get_or_insert_with(|| later(now, self.config.heartbeat_interval));
         while let Some(request) = self.requests.pop_due(now) {
             self.expire_request(request, out);
         }
@@ -24,11 +25,17 @@ impl Engine {
     }
 
     fn expire_request(&mut self, key: Key, out: &mut Vec<Action>) {
-        let Some(request) = self.requests.get(key) else { return };
+        let Some(request) = self.requests.get(key) else {
+            return;
+        };
         match request.state {
             State::Queued => {
                 let workers = self.services.get(request.service).map_or(0, |s| s.workers);
-                let reason = if workers == 0 { FailReason::NoWorker } else { FailReason::QueueTimeout };
+                let reason = if workers == 0 {
+                    FailReason::NoWorker
+                } else {
+                    FailReason::QueueTimeout
+                };
                 self.fail_and_remove(key, reason, out);
             }
             State::InFlight { started: false, .. } => {
@@ -58,8 +65,13 @@ impl Engine {
                 tracing::info!("worker silent for the liveness period; unregistered");
                 self.counters.workers_expired += 1;
                 if let Some(worker) = self.workers.get(key) {
-                    let command = Command::Disconnect { reason: Some("heartbeat expired".to_owned()) };
-                    out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+                    let command = Command::Disconnect {
+                        reason: Some("heartbeat expired".to_owned()),
+                    };
+                    out.push(Action::SendToWorker {
+                        worker: worker.identity.clone(),
+                        command,
+                    });
                 }
                 self.remove_worker(key, out);
             }
@@ -75,18 +87,29 @@ impl Engine {
     /// services nothing refers to.
     fn heartbeat(&mut self, now: Instant, out: &mut Vec<Action>) {
         let interval = self.config.heartbeat_interval;
-        let Some(at) = self.heartbeat_at.filter(|at| *at <= now) else { return };
+        let Some(at) = self.heartbeat_at.filter(|at| *at <= now) else {
+            return;
+        };
         let timing = Some(self.config.timing());
         for (_, worker) in self.workers.iter() {
             let command = Command::Heartbeat { timing };
-            out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+            out.push(Action::SendToWorker {
+                worker: worker.identity.clone(),
+                command,
+            });
         }
         for (_, gateway) in self.gateways.iter() {
-            out.push(Action::HeartbeatGateway { gateway: gateway.id.clone() });
+            out.push(Action::HeartbeatGateway {
+                gateway: gateway.id.clone(),
+            });
         }
         self.services.sweep();
         let next = later(at, interval);
-        self.heartbeat_at = Some(if next > now { next } else { later(now, interval) });
+        self.heartbeat_at = Some(if next > now {
+            next
+        } else {
+            later(now, interval)
+        });
         let live = self.workers.len() + self.gateways.len();
         let (workers, gateways) = (&self.workers, &self.gateways);
         self.liveness.compact(live, |_, peer| match peer {

@@ -13,7 +13,10 @@ use crate::protocol::gateway::FailReason;
 use crate::protocol::{Command, RequestId};
 
 impl Engine {
-    #[allow(clippy::too_many_arguments, reason = "one argument per SUBMIT field, destructured from Event::Submit")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per SUBMIT field, destructured from Event::Submit"
+    )]
     pub(super) fn submit(
         &mut self,
         gateway_id: &[u8],
@@ -26,11 +29,18 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         let Some(gateway) = self.gateway_seen(gateway_id, now) else {
-            let action = self.fail_action(Bytes::copy_from_slice(gateway_id), id, FailReason::Overloaded);
+            let action = self.fail_action(
+                Bytes::copy_from_slice(gateway_id),
+                id,
+                FailReason::Overloaded,
+            );
             return out.push(action);
         };
         if self.requests.find(gateway, id).is_some() {
-            tracing::warn!(request = id, "duplicate request id from gateway; submit ignored");
+            tracing::warn!(
+                request = id,
+                "duplicate request id from gateway; submit ignored"
+            );
             self.counters.duplicate_submits += 1;
             return;
         }
@@ -43,7 +53,10 @@ impl Engine {
             Ok(service) => service,
             Err(reason) => return self.emit_fail(gateway, id, reason, out),
         };
-        let full = self.services.get(service).is_none_or(|s| s.ready.is_empty() && s.queue.len() >= s.max_queue);
+        let full = self
+            .services
+            .get(service)
+            .is_none_or(|s| s.ready.is_empty() && s.queue.len() >= s.max_queue);
         if full {
             return self.emit_fail(gateway, id, FailReason::QueueFull, out);
         }
@@ -69,9 +82,19 @@ impl Engine {
         self.pump(service, out);
     }
 
-    pub(super) fn cancel(&mut self, gateway_id: &[u8], id: u64, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn cancel(
+        &mut self,
+        gateway_id: &[u8],
+        id: u64,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
         let known = self.gateways.find(gateway_id).is_some();
-        let gateway = if known { self.gateway_seen(gateway_id, now) } else { None };
+        let gateway = if known {
+            self.gateway_seen(gateway_id, now)
+        } else {
+            None
+        };
         let Some(request) = gateway.and_then(|g| self.requests.find(g, id)) else {
             self.counters.stray_cancels += 1;
             return;
@@ -89,13 +112,27 @@ impl Engine {
     /// Detaches an in-flight request from its gateway and sends the worker a CANCEL carrying the Mongrel2
     /// disconnect notice for the request's connection. The worker keeps the slot until its DONE.
     pub(super) fn cancel_in_flight(&mut self, key: Key, out: &mut Vec<Action>) {
-        let Some(request) = self.requests.get(key) else { return };
-        let Some(gateway) = self.gateways.get(request.gateway) else { return };
+        let Some(request) = self.requests.get(key) else {
+            return;
+        };
+        let Some(gateway) = self.gateways.get(request.gateway) else {
+            return;
+        };
         let notice = envelope::disconnect_notice(&gateway.id, request.conn_id, request.format);
-        let Some((worker, _)) = self.requests.orphan(key) else { return };
-        let Some(worker) = self.workers.get(worker) else { return };
-        let command = Command::Cancel { request: RequestId(key.to_u64()), notice };
-        out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+        let Some((worker, _)) = self.requests.orphan(key) else {
+            return;
+        };
+        let Some(worker) = self.workers.get(worker) else {
+            return;
+        };
+        let command = Command::Cancel {
+            request: RequestId(key.to_u64()),
+            notice,
+        };
+        out.push(Action::SendToWorker {
+            worker: worker.identity.clone(),
+            command,
+        });
     }
 
     pub(super) fn gateway_heartbeat(&mut self, gateway_id: &[u8], now: Instant) {
@@ -132,7 +169,8 @@ impl Engine {
     fn gateway_seen(&mut self, gateway_id: &[u8], now: Instant) -> Option<Key> {
         let (key, new) = self.gateways.seen(gateway_id, now)?;
         if new {
-            self.liveness.arm(later(now, self.config.peer_timeout()), Peer::Gateway(key));
+            self.liveness
+                .arm(later(now, self.config.peer_timeout()), Peer::Gateway(key));
         }
         Some(key)
     }

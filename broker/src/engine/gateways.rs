@@ -28,7 +28,10 @@ pub(crate) struct Gateways {
 impl Gateways {
     /// An empty table holding at most `limit` gateways.
     pub(crate) fn new(limit: usize) -> Self {
-        Gateways { slab: Slab::new(limit), by_id: HashMap::new() }
+        Gateways {
+            slab: Slab::new(limit),
+            by_id: HashMap::new(),
+        }
     }
 
     /// Number of known gateways.
@@ -51,7 +54,13 @@ impl Gateways {
             return Some((key, false));
         }
         let id = Bytes::copy_from_slice(id);
-        let key = self.slab.insert(Gateway { id: id.clone(), last_seen: now }).ok()?;
+        let key = self
+            .slab
+            .insert(Gateway {
+                id: id.clone(),
+                last_seen: now,
+            })
+            .ok()?;
         self.by_id.insert(id, key);
         Some((key, true))
     }

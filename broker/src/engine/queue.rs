@@ -32,7 +32,9 @@ impl RequestQueue {
 
     /// The oldest waiting request (always live: the front is trimmed eagerly).
     pub(crate) fn front(&self) -> Option<Key> {
-        (self.live > 0).then(|| self.fifo.front().copied()).flatten()
+        (self.live > 0)
+            .then(|| self.fifo.front().copied())
+            .flatten()
     }
 
     /// Queues a new request behind the others.

@@ -80,7 +80,11 @@ mod tests {
     use crate::engine::slab::Slab;
 
     fn slot(worker: Key, slot: u32) -> SlotRef {
-        SlotRef { worker, slot, epoch: 0 }
+        SlotRef {
+            worker,
+            slot,
+            epoch: 0,
+        }
     }
 
     #[test]

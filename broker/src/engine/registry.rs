@@ -49,7 +49,10 @@ pub(crate) struct Registry {
 impl Registry {
     /// An empty registry holding at most `limit` workers.
     pub(crate) fn new(limit: usize) -> Self {
-        Registry { slab: Slab::new(limit), by_identity: HashMap::new() }
+        Registry {
+            slab: Slab::new(limit),
+            by_identity: HashMap::new(),
+        }
     }
 
     /// Number of registered workers.

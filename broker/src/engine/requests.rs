@@ -44,7 +44,9 @@ impl State {
     pub(crate) fn holder(self) -> Option<(Key, u32)> {
         match self {
             State::Queued => None,
-            State::InFlight { worker, slot, .. } | State::Orphaned { worker, slot } => Some((worker, slot)),
+            State::InFlight { worker, slot, .. } | State::Orphaned { worker, slot } => {
+                Some((worker, slot))
+            }
         }
     }
 
@@ -91,7 +93,12 @@ pub(crate) struct Requests {
 impl Requests {
     /// An empty table holding at most `limit` requests.
     pub(crate) fn new(limit: usize) -> Self {
-        Requests { slab: Slab::new(limit), by_gateway: HashMap::new(), unstarted: HashMap::new(), deadlines: Timers::new() }
+        Requests {
+            slab: Slab::new(limit),
+            by_gateway: HashMap::new(),
+            unstarted: HashMap::new(),
+            deadlines: Timers::new(),
+        }
     }
 
     /// Stores a new request, indexes it and arms its deadline; hands it back when the table is full.
@@ -102,7 +109,10 @@ impl Requests {
         self.by_gateway.insert(index, key);
         self.deadlines.arm(deadline, key);
         let slab = &self.slab;
-        self.deadlines.compact(slab.len(), |at, k| slab.get(k).is_some_and(|r| r.deadline == at && r.state.is_armed()));
+        self.deadlines.compact(slab.len(), |at, k| {
+            slab.get(k)
+                .is_some_and(|r| r.deadline == at && r.state.is_armed())
+        });
         Ok(key)
     }
 
@@ -137,7 +147,9 @@ impl Requests {
     /// the same connection awaits its first reply: replies cannot tell the two apart, so the new one is
     /// treated as started from the outset (no retry, no broker deadline).
     pub(crate) fn dispatched(&mut self, key: Key, worker: Key, slot: u32) -> bool {
-        let Some(request) = self.slab.get_mut(key) else { return false };
+        let Some(request) = self.slab.get_mut(key) else {
+            return false;
+        };
         let alone = match self.unstarted.entry((request.gateway, request.conn_id)) {
             std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(entry) => {
@@ -145,7 +157,11 @@ impl Requests {
                 true
             }
         };
-        request.state = State::InFlight { worker, slot, started: !alone };
+        request.state = State::InFlight {
+            worker,
+            slot,
+            started: !alone,
+        };
         if !alone {
             request.payload = None;
         }
@@ -161,7 +177,9 @@ impl Requests {
 
     /// Marks an in-flight request started: it keeps its slot but is no longer retryable or timed here.
     pub(crate) fn start(&mut self, key: Key) {
-        let Some(request) = self.slab.get_mut(key) else { return };
+        let Some(request) = self.slab.get_mut(key) else {
+            return;
+        };
         if let State::InFlight { started, .. } = &mut request.state {
             *started = true;
             request.payload = None;
@@ -185,7 +203,9 @@ impl Requests {
 
     /// Puts an in-flight request back to queued state for a retry; counts the retry.
     pub(crate) fn requeue(&mut self, key: Key) {
-        let Some(request) = self.slab.get_mut(key) else { return };
+        let Some(request) = self.slab.get_mut(key) else {
+            return;
+        };
         let index = (request.gateway, request.conn_id);
         request.state = State::Queued;
         request.retries = request.retries.saturating_add(1);
@@ -197,7 +217,11 @@ impl Requests {
     /// Pops the next request whose deadline is due and still applies.
     pub(crate) fn pop_due(&mut self, now: Instant) -> Option<Key> {
         while let Some((at, key)) = self.deadlines.pop_due(now) {
-            if self.slab.get(key).is_some_and(|r| r.deadline == at && r.state.is_armed()) {
+            if self
+                .slab
+                .get(key)
+                .is_some_and(|r| r.deadline == at && r.state.is_armed())
+            {
                 return Some(key);
             }
         }
@@ -211,7 +235,11 @@ impl Requests {
 
     /// Keys of all requests of one gateway (used when the gateway goes away; rare, so it may allocate).
     pub(crate) fn of_gateway(&self, gateway: Key) -> Vec<Key> {
-        self.slab.iter().filter(|(_, r)| r.gateway == gateway).map(|(key, _)| key).collect()
+        self.slab
+            .iter()
+            .filter(|(_, r)| r.gateway == gateway)
+            .map(|(key, _)| key)
+            .collect()
     }
 
     /// Requests in the table.
@@ -241,6 +269,10 @@ struct Ids {
 
 impl Ids {
     fn of(request: &Request) -> Ids {
-        Ids { gateway: request.gateway, gateway_request: request.gateway_request, conn_id: request.conn_id }
+        Ids {
+            gateway: request.gateway,
+            gateway_request: request.gateway_request,
+            conn_id: request.conn_id,
+        }
     }
 }

@@ -35,7 +35,10 @@ pub(crate) struct Services {
 impl Services {
     /// An empty table holding at most `limit` services.
     pub(crate) fn new(limit: usize) -> Self {
-        Services { slab: Slab::new(limit), by_name: HashMap::new() }
+        Services {
+            slab: Slab::new(limit),
+            by_name: HashMap::new(),
+        }
     }
 
     /// The service with this name, creating it (bounded by `max_queue`) if it is new.
@@ -54,7 +57,10 @@ impl Services {
             workers: 0,
             max_queue,
         };
-        let key = self.slab.insert(service).map_err(|_| FailReason::Overloaded)?;
+        let key = self
+            .slab
+            .insert(service)
+            .map_err(|_| FailReason::Overloaded)?;
         self.by_name.insert(name, key);
         Ok(key)
     }

@@ -20,7 +20,10 @@ impl Key {
 
     /// Unpacks [`Key::to_u64`]. Any value is accepted; a forged one just resolves to nothing.
     pub(crate) fn from_u64(value: u64) -> Key {
-        Key { index: (value >> 32) as u32, generation: value as u32 }
+        Key {
+            index: (value >> 32) as u32,
+            generation: value as u32,
+        }
     }
 }
 
@@ -41,7 +44,12 @@ impl<T> Slab<T> {
     /// An empty slab that refuses inserts beyond `limit` live entries (and beyond `u32::MAX` indices).
     pub(crate) fn new(limit: usize) -> Self {
         let limit = limit.min(u32::MAX as usize);
-        Slab { entries: Vec::new(), free: Vec::new(), len: 0, limit }
+        Slab {
+            entries: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            limit,
+        }
     }
 
     /// Number of live entries.
@@ -60,7 +68,10 @@ impl<T> Slab<T> {
                 let Ok(index) = u32::try_from(self.entries.len()) else {
                     return Err(value);
                 };
-                self.entries.push(Entry { generation: 0, value: None });
+                self.entries.push(Entry {
+                    generation: 0,
+                    value: None,
+                });
                 index
             }
         };
@@ -69,7 +80,10 @@ impl<T> Slab<T> {
         };
         entry.value = Some(value);
         self.len += 1;
-        Ok(Key { index, generation: entry.generation })
+        Ok(Key {
+            index,
+            generation: entry.generation,
+        })
     }
 
     /// The entry `key` names, if it still lives.
@@ -105,10 +119,19 @@ impl<T> Slab<T> {
 
     /// Live entries with their keys, in index order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (Key, &T)> {
-        self.entries.iter().enumerate().filter_map(|(index, entry)| {
-            let value = entry.value.as_ref()?;
-            Some((Key { index: index as u32, generation: entry.generation }, value))
-        })
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(index, entry)| {
+                let value = entry.value.as_ref()?;
+                Some((
+                    Key {
+                        index: index as u32,
+                        generation: entry.generation,
+                    },
+                    value,
+                ))
+            })
     }
 }
 

@@ -52,7 +52,11 @@ impl Harness {
 
     fn with(config: Config) -> Self {
         let t0 = Instant::now();
-        Harness { engine: Engine::new(config).unwrap(), t0, now: t0 }
+        Harness {
+            engine: Engine::new(config).unwrap(),
+            t0,
+            now: t0,
+        }
     }
 
     fn handle(&mut self, event: Event<'_>) -> Vec<Action> {
@@ -70,8 +74,15 @@ impl Harness {
     }
 
     fn ready(&mut self, worker: &str, services: &[&str], capacity: u32) -> Vec<Action> {
-        let services: Vec<ServiceName> = services.iter().map(|s| ServiceName::new(s.as_bytes()).unwrap()).collect();
-        self.handle(Event::WorkerReady { worker: worker.as_bytes(), services: &services, capacity })
+        let services: Vec<ServiceName> = services
+            .iter()
+            .map(|s| ServiceName::new(s.as_bytes()).unwrap())
+            .collect();
+        self.handle(Event::WorkerReady {
+            worker: worker.as_bytes(),
+            services: &services,
+            capacity,
+        })
     }
 
     /// Submits request `id` (conn id = `id`, idempotent, default deadline).
@@ -79,34 +90,64 @@ impl Harness {
         self.submit_with(id, service, true, None)
     }
 
-    fn submit_with(&mut self, id: u64, service: &str, idempotent: bool, deadline_ms: Option<u64>) -> Vec<Action> {
+    fn submit_with(
+        &mut self,
+        id: u64,
+        service: &str,
+        idempotent: bool,
+        deadline_ms: Option<u64>,
+    ) -> Vec<Action> {
         let deadline = deadline_ms.map(|ms| self.now + Duration::from_millis(ms));
         let payload = json_payload(u32::try_from(id).unwrap());
-        self.handle(Event::Submit { gateway: GW, request: id, service, payload, deadline, idempotent })
+        self.handle(Event::Submit {
+            gateway: GW,
+            request: id,
+            service,
+            payload,
+            deadline,
+            idempotent,
+        })
     }
 
     fn done(&mut self, worker: &str, id: RequestId) -> Vec<Action> {
-        self.handle(Event::WorkerDone { worker: worker.as_bytes(), request: id })
+        self.handle(Event::WorkerDone {
+            worker: worker.as_bytes(),
+            request: id,
+        })
     }
 
     /// The worker replies to `gw-1` for the given conn ids.
     fn reply(&mut self, worker: &str, conns: &[u32]) -> Vec<Action> {
         let ids: Vec<String> = conns.iter().map(u32::to_string).collect();
         let ids = ids.join(" ");
-        let reply = Bytes::from(format!("gw-1 {}:{}, HTTP/1.1 200 OK\r\n\r\n", ids.len(), ids));
-        self.handle(Event::WorkerReply { worker: worker.as_bytes(), reply })
+        let reply = Bytes::from(format!(
+            "gw-1 {}:{}, HTTP/1.1 200 OK\r\n\r\n",
+            ids.len(),
+            ids
+        ));
+        self.handle(Event::WorkerReply {
+            worker: worker.as_bytes(),
+            reply,
+        })
     }
 
     fn heartbeat(&mut self, worker: &str) -> Vec<Action> {
-        self.handle(Event::WorkerHeartbeat { worker: worker.as_bytes() })
+        self.handle(Event::WorkerHeartbeat {
+            worker: worker.as_bytes(),
+        })
     }
 
     fn disconnect(&mut self, worker: &str) -> Vec<Action> {
-        self.handle(Event::WorkerDisconnect { worker: worker.as_bytes() })
+        self.handle(Event::WorkerDisconnect {
+            worker: worker.as_bytes(),
+        })
     }
 
     fn cancel(&mut self, id: u64) -> Vec<Action> {
-        self.handle(Event::Cancel { gateway: GW, request: id })
+        self.handle(Event::Cancel {
+            gateway: GW,
+            request: id,
+        })
     }
 
     fn status(&self) -> super::Status {
@@ -125,7 +166,13 @@ fn sent(actions: &[Action]) -> Vec<Sent> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::SendToWorker { worker, command: Command::Request { request, payload, .. } } => Some(Sent {
+            Action::SendToWorker {
+                worker,
+                command:
+                    Command::Request {
+                        request, payload, ..
+                    },
+            } => Some(Sent {
                 worker: String::from_utf8_lossy(worker).into_owned(),
                 id: *request,
                 conn: envelope::request_head(payload).unwrap().conn_id,
@@ -152,7 +199,13 @@ fn fails(actions: &[Action]) -> Vec<Failed> {
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::Fail { request, status, retry_after, reason, .. } => Some(Failed {
+            Action::Fail {
+                request,
+                status,
+                retry_after,
+                reason,
+                ..
+            } => Some(Failed {
                 request: *request,
                 status: status.code(),
                 retry_after: *retry_after,
@@ -168,7 +221,9 @@ fn commands_to<'a>(actions: &'a [Action], worker: &str, name: &str) -> Vec<&'a C
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::SendToWorker { worker: w, command } if w == worker.as_bytes() && command.name() == name => {
+            Action::SendToWorker { worker: w, command }
+                if w == worker.as_bytes() && command.name() == name =>
+            {
                 Some(command)
             }
             _ => None,
@@ -178,10 +233,20 @@ fn commands_to<'a>(actions: &'a [Action], worker: &str, name: &str) -> Vec<&'a C
 
 /// A 503 with the default Retry-After.
 fn unavailable(request: u64, reason: FailReason) -> Failed {
-    Failed { request, status: 503, retry_after: Some(Duration::from_secs(1)), reason }
+    Failed {
+        request,
+        status: 503,
+        retry_after: Some(Duration::from_secs(1)),
+        reason,
+    }
 }
 
 /// A failure without Retry-After (502, 504).
 fn failed(request: u64, status: u16, reason: FailReason) -> Failed {
-    Failed { request, status, retry_after: None, reason }
+    Failed {
+        request,
+        status,
+        retry_after: None,
+        reason,
+    }
 }

@@ -20,7 +20,9 @@ pub(crate) struct Timers<K> {
 impl<K: Ord + Copy> Timers<K> {
     /// No timers.
     pub(crate) fn new() -> Self {
-        Timers { heap: BinaryHeap::new() }
+        Timers {
+            heap: BinaryHeap::new(),
+        }
     }
 
     /// Arms a timer for `key` at `at`.
@@ -69,8 +71,14 @@ mod tests {
         timers.arm(t0 + Duration::from_secs(1), 'a');
         assert_eq!(timers.next(), Some(t0 + Duration::from_secs(1)));
         assert_eq!(timers.pop_due(t0), None);
-        assert_eq!(timers.pop_due(t0 + Duration::from_secs(5)).map(|e| e.1), Some('a'));
-        assert_eq!(timers.pop_due(t0 + Duration::from_secs(5)).map(|e| e.1), Some('b'));
+        assert_eq!(
+            timers.pop_due(t0 + Duration::from_secs(5)).map(|e| e.1),
+            Some('a')
+        );
+        assert_eq!(
+            timers.pop_due(t0 + Duration::from_secs(5)).map(|e| e.1),
+            Some('b')
+        );
     }
 
     #[test]

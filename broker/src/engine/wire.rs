@@ -29,10 +29,20 @@ impl Engine {
                 return self.reject_worker(identity, &why, now, out);
             }
             Err(protocol::Error::UnknownCommand(byte)) => {
-                return self.reject_worker(identity, &format!("unknown command {byte:#04x}"), now, out);
+                return self.reject_worker(
+                    identity,
+                    &format!("unknown command {byte:#04x}"),
+                    now,
+                    out,
+                );
             }
             Err(protocol::Error::Protocol { .. }) => {
-                return self.reject_worker(identity, "unsupported protocol; this broker speaks S0W1", now, out);
+                return self.reject_worker(
+                    identity,
+                    "unsupported protocol; this broker speaks S0W1",
+                    now,
+                    out,
+                );
             }
             Err(error) => {
                 tracing::debug!(%error, "malformed worker message dropped");
@@ -41,14 +51,24 @@ impl Engine {
             }
         };
         let event = match &command {
-            Command::Ready { services, capacity } => {
-                Event::WorkerReady { worker: identity, services, capacity: *capacity }
-            }
-            Command::Reply { reply } => Event::WorkerReply { worker: identity, reply: reply.clone() },
-            Command::Done { request } => Event::WorkerDone { worker: identity, request: *request },
+            Command::Ready { services, capacity } => Event::WorkerReady {
+                worker: identity,
+                services,
+                capacity: *capacity,
+            },
+            Command::Reply { reply } => Event::WorkerReply {
+                worker: identity,
+                reply: reply.clone(),
+            },
+            Command::Done { request } => Event::WorkerDone {
+                worker: identity,
+                request: *request,
+            },
             Command::Heartbeat { .. } => Event::WorkerHeartbeat { worker: identity },
             Command::Disconnect { .. } => Event::WorkerDisconnect { worker: identity },
-            Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => return,
+            Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => {
+                return
+            }
         };
         self.handle(event, now, out);
     }
@@ -62,16 +82,32 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         let event = match gateway::decode(frames) {
-            Ok(gateway::Command::Submit { request, service, deadline, idempotent, payload }) => {
+            Ok(gateway::Command::Submit {
+                request,
+                service,
+                deadline,
+                idempotent,
+                payload,
+            }) => {
                 let deadline = deadline.map(|d: Duration| later(now, d));
                 let service = service.as_str();
                 return self.handle(
-                    Event::Submit { gateway: identity, request, service, payload, deadline, idempotent },
+                    Event::Submit {
+                        gateway: identity,
+                        request,
+                        service,
+                        payload,
+                        deadline,
+                        idempotent,
+                    },
                     now,
                     out,
                 );
             }
-            Ok(gateway::Command::Cancel { request }) => Event::Cancel { gateway: identity, request },
+            Ok(gateway::Command::Cancel { request }) => Event::Cancel {
+                gateway: identity,
+                request,
+            },
             Ok(gateway::Command::Heartbeat) => Event::GatewayHeartbeat { gateway: identity },
             Ok(gateway::Command::Disconnect) => Event::GatewayDisconnect { gateway: identity },
             Ok(gateway::Command::Reply { .. } | gateway::Command::Fail { .. }) => {
@@ -91,8 +127,13 @@ impl Engine {
     fn reject_worker(&mut self, identity: &[u8], why: &str, now: Instant, out: &mut Vec<Action>) {
         tracing::warn!(why, "worker disconnected for speaking an unknown command");
         self.counters.unknown_commands += 1;
-        let command = Command::Disconnect { reason: Some(why.to_owned()) };
-        out.push(Action::SendToWorker { worker: Bytes::copy_from_slice(identity), command });
+        let command = Command::Disconnect {
+            reason: Some(why.to_owned()),
+        };
+        out.push(Action::SendToWorker {
+            worker: Bytes::copy_from_slice(identity),
+            command,
+        });
         self.handle(Event::WorkerDisconnect { worker: identity }, now, out);
     }
 }

@@ -27,7 +27,11 @@ impl Engine {
             tracing::info!("worker re-registered; its previous registration ends");
             self.remove_worker(previous, out);
         }
-        if capacity == 0 || capacity > MAX_CAPACITY || names.is_empty() || names.len() > MAX_SERVICES_PER_READY {
+        if capacity == 0
+            || capacity > MAX_CAPACITY
+            || names.is_empty()
+            || names.len() > MAX_SERVICES_PER_READY
+        {
             return self.refuse_worker(identity, "READY outside protocol caps", out);
         }
         let mut services = Vec::with_capacity(names.len());
@@ -50,14 +54,28 @@ impl Engine {
         let Ok(key) = self.workers.insert(worker) else {
             return self.refuse_worker(identity, "worker table full", out);
         };
-        self.liveness.arm(later(now, self.config.peer_timeout()), Peer::Worker(key));
-        let Some(worker) = self.workers.get(key) else { return };
-        let command = Command::Heartbeat { timing: Some(self.config.timing()) };
-        out.push(Action::SendToWorker { worker: worker.identity.clone(), command });
+        self.liveness
+            .arm(later(now, self.config.peer_timeout()), Peer::Worker(key));
+        let Some(worker) = self.workers.get(key) else {
+            return;
+        };
+        let command = Command::Heartbeat {
+            timing: Some(self.config.timing()),
+        };
+        out.push(Action::SendToWorker {
+            worker: worker.identity.clone(),
+            command,
+        });
         for &service in &worker.services {
             if let Some(svc) = self.services.get_mut(service) {
                 svc.workers += 1;
-                (0..capacity).for_each(|slot| svc.ready.push(SlotRef { worker: key, slot, epoch: 0 }));
+                (0..capacity).for_each(|slot| {
+                    svc.ready.push(SlotRef {
+                        worker: key,
+                        slot,
+                        epoch: 0,
+                    })
+                });
             }
         }
         self.counters.workers_registered += 1;
@@ -67,11 +85,22 @@ impl Engine {
     fn refuse_worker(&mut self, identity: &[u8], reason: &str, out: &mut Vec<Action>) {
         tracing::warn!(reason, "worker refused");
         self.counters.workers_refused += 1;
-        let command = Command::Disconnect { reason: Some(reason.to_owned()) };
-        out.push(Action::SendToWorker { worker: Bytes::copy_from_slice(identity), command });
+        let command = Command::Disconnect {
+            reason: Some(reason.to_owned()),
+        };
+        out.push(Action::SendToWorker {
+            worker: Bytes::copy_from_slice(identity),
+            command,
+        });
     }
 
-    pub(super) fn worker_done(&mut self, identity: &[u8], request: RequestId, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn worker_done(
+        &mut self,
+        identity: &[u8],
+        request: RequestId,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
         let Some(worker) = self.touch_worker(identity, now) else {
             self.counters.stray_dones += 1;
             return;
@@ -87,7 +116,13 @@ impl Engine {
         self.release_slot(worker, slot, out);
     }
 
-    pub(super) fn worker_reply(&mut self, identity: &[u8], reply: Bytes, now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn worker_reply(
+        &mut self,
+        identity: &[u8],
+        reply: Bytes,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
         let Some(worker) = self.touch_worker(identity, now) else {
             return self.unknown_worker(identity, out);
         };
@@ -107,22 +142,35 @@ impl Engine {
             Some(ids) => ids.for_each(|id| self.requests.start_conn(gateway, id)),
             None => self.start_all(worker, gateway),
         }
-        let Some(id) = self.gateways.get(gateway).map(|g| g.id.clone()) else { return };
+        let Some(id) = self.gateways.get(gateway).map(|g| g.id.clone()) else {
+            return;
+        };
         out.push(Action::ReplyToGateway { gateway: id, reply });
         self.counters.replies_routed += 1;
     }
 
     /// A reply whose ids cannot be read: assume it touched every request this worker holds for the gateway.
     fn start_all(&mut self, worker: Key, gateway: Key) {
-        let Some(w) = self.workers.get(worker) else { return };
+        let Some(w) = self.workers.get(worker) else {
+            return;
+        };
         for request in w.slots.iter().filter_map(|s| s.request) {
-            if self.requests.get(request).is_some_and(|r| r.gateway == gateway) {
+            if self
+                .requests
+                .get(request)
+                .is_some_and(|r| r.gateway == gateway)
+            {
                 self.requests.start(request);
             }
         }
     }
 
-    pub(super) fn worker_heartbeat(&mut self, identity: &[u8], now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn worker_heartbeat(
+        &mut self,
+        identity: &[u8],
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
         if self.touch_worker(identity, now).is_none() {
             self.unknown_worker(identity, out);
         }
@@ -139,8 +187,13 @@ impl Engine {
     /// re-register. Its replies are dropped: its requests, if any, were failed or retried already.
     fn unknown_worker(&mut self, identity: &[u8], out: &mut Vec<Action>) {
         self.counters.unknown_worker_messages += 1;
-        let command = Command::Disconnect { reason: Some("not registered; send READY".to_owned()) };
-        out.push(Action::SendToWorker { worker: Bytes::copy_from_slice(identity), command });
+        let command = Command::Disconnect {
+            reason: Some("not registered; send READY".to_owned()),
+        };
+        out.push(Action::SendToWorker {
+            worker: Bytes::copy_from_slice(identity),
+            command,
+        });
     }
 
     /// Notes that the worker was heard from.
@@ -155,7 +208,9 @@ impl Engine {
     /// Unregisters a worker. Each request it held fails at once: re-dispatched (front of its queue) when
     /// idempotent, untouched by any reply and under `max_retries`, else FAIL 502.
     pub(super) fn remove_worker(&mut self, key: Key, out: &mut Vec<Action>) {
-        let Some(worker) = self.workers.remove(key) else { return };
+        let Some(worker) = self.workers.remove(key) else {
+            return;
+        };
         for &service in &worker.services {
             if let Some(svc) = self.services.get_mut(service) {
                 svc.workers = svc.workers.saturating_sub(1);
@@ -167,11 +222,15 @@ impl Engine {
         for request in worker.slots.iter().filter_map(|s| s.request) {
             self.lose_request(request, out);
         }
-        out.push(Action::ForgetWorker { worker: worker.identity });
+        out.push(Action::ForgetWorker {
+            worker: worker.identity,
+        });
     }
 
     fn lose_request(&mut self, key: Key, out: &mut Vec<Action>) {
-        let Some(request) = self.requests.get(key) else { return };
+        let Some(request) = self.requests.get(key) else {
+            return;
+        };
         let (state, gateway, id) = (request.state, request.gateway, request.gateway_request);
         let retryable = request.payload.is_some() && request.retries < self.config.max_retries;
         match state {
@@ -190,9 +249,14 @@ impl Engine {
     /// Puts an in-flight request whose worker died back at the front of its queue (FAIL 503 if the queue
     /// is full), then dispatches it if a slot is free.
     fn retry(&mut self, key: Key, out: &mut Vec<Action>) {
-        let Some(request) = self.requests.get(key) else { return };
+        let Some(request) = self.requests.get(key) else {
+            return;
+        };
         let (service, gateway, id) = (request.service, request.gateway, request.gateway_request);
-        let fits = self.services.get(service).is_some_and(|s| !s.ready.is_empty() || s.queue.len() < s.max_queue);
+        let fits = self
+            .services
+            .get(service)
+            .is_some_and(|s| !s.ready.is_empty() || s.queue.len() < s.max_queue);
         if !fits {
             self.requests.remove(key);
             return self.emit_fail(gateway, id, FailReason::QueueFull, out);

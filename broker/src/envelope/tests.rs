@@ -8,8 +8,9 @@ const JSON_NOTICE: &[u8] =
     include_bytes!("../../../fixtures/mongrel2-captures/json-06-client-disconnect-before-reply/03-m2-to-handler-disconnect.bin");
 const JSON_REPLY: &[u8] =
     include_bytes!("../../../fixtures/mongrel2-captures/json-06-client-disconnect-before-reply/04-handler-to-m2-late-reply.bin");
-const TNET_REQUEST: &[u8] =
-    include_bytes!("../../../fixtures/mongrel2-captures/tnet-03-post-small-body/02-m2-to-handler-req1.bin");
+const TNET_REQUEST: &[u8] = include_bytes!(
+    "../../../fixtures/mongrel2-captures/tnet-03-post-small-body/02-m2-to-handler-req1.bin"
+);
 const TNET_NOTICE: &[u8] =
     include_bytes!("../../../fixtures/mongrel2-captures/tnet-03-post-small-body/09-m2-to-handler-after-client-close.bin");
 
@@ -18,15 +19,35 @@ const UUID: &[u8] = b"34f9ceee-cd52-4b7f-b197-88bf2f0ec378";
 #[test]
 fn captured_json_request_and_its_notice() {
     let head = request_head(JSON_REQUEST).unwrap();
-    assert_eq!(head, RequestHead { sender: UUID, conn_id: 12, format: HeaderFormat::Json });
-    assert_eq!(disconnect_notice(head.sender, head.conn_id, head.format), JSON_NOTICE);
+    assert_eq!(
+        head,
+        RequestHead {
+            sender: UUID,
+            conn_id: 12,
+            format: HeaderFormat::Json
+        }
+    );
+    assert_eq!(
+        disconnect_notice(head.sender, head.conn_id, head.format),
+        JSON_NOTICE
+    );
 }
 
 #[test]
 fn captured_tnetstring_request_and_its_notice() {
     let head = request_head(TNET_REQUEST).unwrap();
-    assert_eq!(head, RequestHead { sender: UUID, conn_id: 2, format: HeaderFormat::Tnetstring });
-    assert_eq!(disconnect_notice(head.sender, head.conn_id, head.format), TNET_NOTICE);
+    assert_eq!(
+        head,
+        RequestHead {
+            sender: UUID,
+            conn_id: 2,
+            format: HeaderFormat::Tnetstring
+        }
+    );
+    assert_eq!(
+        disconnect_notice(head.sender, head.conn_id, head.format),
+        TNET_NOTICE
+    );
 }
 
 #[test]
@@ -38,7 +59,12 @@ fn captured_reply_prefix() {
 
 #[test]
 fn reply_id_lists() {
-    let ids = |reply: &[u8]| reply_head(reply).unwrap().conn_ids().map(Iterator::collect::<Vec<_>>);
+    let ids = |reply: &[u8]| {
+        reply_head(reply)
+            .unwrap()
+            .conn_ids()
+            .map(Iterator::collect::<Vec<_>>)
+    };
     assert_eq!(ids(b"u 5:16 17, body"), Some(vec![16, 17]));
     assert_eq!(ids(b"u 4:X 20, [x]"), Some(vec![20]));
     assert_eq!(ids(b"u 3:006, "), Some(vec![6]));

@@ -44,7 +44,8 @@ impl fmt::Display for ServiceName {
 pub(crate) fn validate_service_name(bytes: &[u8]) -> Result<&str, Error> {
     const FIELD: &str = "service name";
     check_len(FIELD, bytes, MAX_SERVICE_NAME_LEN)?;
-    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':' | b'/');
+    let allowed =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':' | b'/');
     check_bytes(FIELD, bytes, allowed)?;
     std::str::from_utf8(bytes).map_err(|e| bad_byte(FIELD, bytes, e.valid_up_to()))
 }
@@ -74,9 +75,17 @@ pub fn validate_endpoint(bytes: &[u8]) -> Result<&str, Error> {
 }
 
 /// Checks free text (a DISCONNECT reason): UTF-8, no control characters, capped.
-pub(crate) fn validate_text<'a>(field: &'static str, bytes: &'a [u8], max: usize) -> Result<&'a str, Error> {
+pub(crate) fn validate_text<'a>(
+    field: &'static str,
+    bytes: &'a [u8],
+    max: usize,
+) -> Result<&'a str, Error> {
     if bytes.len() > max {
-        return Err(Error::TooLong { field, len: bytes.len(), max });
+        return Err(Error::TooLong {
+            field,
+            len: bytes.len(),
+            max,
+        });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| bad_byte(field, bytes, e.valid_up_to()))?;
     match text.char_indices().find(|(_, c)| c.is_control()) {
@@ -93,7 +102,11 @@ fn check_len(field: &'static str, bytes: &[u8], max: usize) -> Result<(), Error>
     }
 }
 
-fn check_bytes(field: &'static str, bytes: &[u8], allowed: impl Fn(u8) -> bool) -> Result<(), Error> {
+fn check_bytes(
+    field: &'static str,
+    bytes: &[u8],
+    allowed: impl Fn(u8) -> bool,
+) -> Result<(), Error> {
     match bytes.iter().position(|&b| !allowed(b)) {
         Some(at) => Err(bad_byte(field, bytes, at)),
         None => Ok(()),
@@ -101,7 +114,11 @@ fn check_bytes(field: &'static str, bytes: &[u8], allowed: impl Fn(u8) -> bool) 
 }
 
 fn bad_byte(field: &'static str, bytes: &[u8], at: usize) -> Error {
-    Error::BadByte { field, byte: bytes.get(at).copied().unwrap_or(0), at }
+    Error::BadByte {
+        field,
+        byte: bytes.get(at).copied().unwrap_or(0),
+        at,
+    }
 }
 
 /// Parses an unsigned ASCII decimal field (no sign, no spaces) within `range`, checking the digit count
@@ -111,7 +128,11 @@ pub(crate) fn decimal(field: &'static str, bytes: &[u8], min: u64, max: u64) -> 
         return Err(Error::Empty { field });
     }
     if bytes.len() > MAX_DECIMAL_DIGITS {
-        return Err(Error::TooLong { field, len: bytes.len(), max: MAX_DECIMAL_DIGITS });
+        return Err(Error::TooLong {
+            field,
+            len: bytes.len(),
+            max: MAX_DECIMAL_DIGITS,
+        });
     }
     let mut value: u64 = 0;
     for (at, &b) in bytes.iter().enumerate() {
@@ -165,7 +186,10 @@ impl<'a, F: AsRef<[u8]>> Reader<'a, F> {
         self.frames
             .next()
             .map(AsRef::as_ref)
-            .ok_or(Error::MissingField { command: self.command, field })
+            .ok_or(Error::MissingField {
+                command: self.command,
+                field,
+            })
     }
 
     /// The next field if there is one.
@@ -182,7 +206,10 @@ impl<'a, F: AsRef<[u8]>> Reader<'a, F> {
     pub(crate) fn finish(self) -> Result<(), Error> {
         match self.frames.len() {
             0 => Ok(()),
-            extra => Err(Error::TrailingFrames { command: self.command, extra }),
+            extra => Err(Error::TrailingFrames {
+                command: self.command,
+                extra,
+            }),
         }
     }
 
@@ -202,7 +229,9 @@ pub(crate) fn open<'a, F: AsRef<[u8]>>(
     let mut iter = frames.iter();
     let delimiter = iter.next().ok_or(Error::NoFrames)?.as_ref();
     if !delimiter.is_empty() {
-        return Err(Error::MissingDelimiter { len: delimiter.len() });
+        return Err(Error::MissingDelimiter {
+            len: delimiter.len(),
+        });
     }
     let id = iter.next().map(AsRef::as_ref).unwrap_or_default();
     if id != protocol {
@@ -213,7 +242,13 @@ pub(crate) fn open<'a, F: AsRef<[u8]>>(
     }
     let command = iter.next().map(AsRef::as_ref).unwrap_or_default();
     match command {
-        [byte] => Ok((*byte, Reader { frames: iter, command: "?" })),
+        [byte] => Ok((
+            *byte,
+            Reader {
+                frames: iter,
+                command: "?",
+            },
+        )),
         _ => Err(Error::CommandLength { len: command.len() }),
     }
 }

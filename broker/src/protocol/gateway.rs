@@ -87,7 +87,10 @@ impl FailStatus {
             b"502" => Ok(FailStatus::BadGateway),
             b"503" => Ok(FailStatus::ServiceUnavailable),
             b"504" => Ok(FailStatus::GatewayTimeout),
-            other => Err(Error::UnknownValue { field: "status", value: Error::preview(other, 32) }),
+            other => Err(Error::UnknownValue {
+                field: "status",
+                value: Error::preview(other, 32),
+            }),
         }
     }
 }
@@ -125,9 +128,10 @@ impl FailReason {
     /// The status this reason answers with.
     pub fn status(self) -> FailStatus {
         match self {
-            FailReason::QueueFull | FailReason::QueueTimeout | FailReason::NoWorker | FailReason::Overloaded => {
-                FailStatus::ServiceUnavailable
-            }
+            FailReason::QueueFull
+            | FailReason::QueueTimeout
+            | FailReason::NoWorker
+            | FailReason::Overloaded => FailStatus::ServiceUnavailable,
             FailReason::WorkerLost | FailReason::BadSubmit => FailStatus::BadGateway,
             FailReason::ReplyTimeout => FailStatus::GatewayTimeout,
         }
@@ -135,7 +139,10 @@ impl FailReason {
 
     /// The wire token (also a good metric label).
     pub fn as_str(self) -> &'static str {
-        REASONS.iter().find(|(r, _)| *r == self).map_or("?", |(_, token)| token)
+        REASONS
+            .iter()
+            .find(|(r, _)| *r == self)
+            .map_or("?", |(_, token)| token)
     }
 
     fn from_token(bytes: &[u8]) -> Result<Self, Error> {
@@ -143,7 +150,10 @@ impl FailReason {
             .iter()
             .find(|(_, token)| token.as_bytes() == bytes)
             .map(|(reason, _)| *reason)
-            .ok_or_else(|| Error::UnknownValue { field: "reason", value: Error::preview(bytes, 32) })
+            .ok_or_else(|| Error::UnknownValue {
+                field: "reason",
+                value: Error::preview(bytes, 32),
+            })
     }
 }
 
@@ -158,11 +168,21 @@ pub fn encode(command: &Command) -> Vec<Bytes> {
 pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
     let id = |request: &u64| Bytes::copy_from_slice(&request.to_be_bytes());
     let millis = |d: &Option<Duration>, min| {
-        let ms = d.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).clamp(min, MAX_DURATION_MS));
+        let ms = d.map_or(0, |d| {
+            u64::try_from(d.as_millis())
+                .unwrap_or(u64::MAX)
+                .clamp(min, MAX_DURATION_MS)
+        });
         decimal_frame(ms)
     };
     match command {
-        Command::Submit { request, service, deadline, idempotent, payload } => {
+        Command::Submit {
+            request,
+            service,
+            deadline,
+            idempotent,
+            payload,
+        } => {
             envelope(GATEWAY_PROTOCOL, SUBMIT, out);
             out.push(id(request));
             out.push(Bytes::copy_from_slice(service.as_str().as_bytes()));
@@ -178,7 +198,12 @@ pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
             envelope(GATEWAY_PROTOCOL, REPLY, out);
             out.push(reply.clone());
         }
-        Command::Fail { request, status, retry_after, reason } => {
+        Command::Fail {
+            request,
+            status,
+            retry_after,
+            reason,
+        } => {
             envelope(GATEWAY_PROTOCOL, FAIL, out);
             out.push(id(request));
             out.push(decimal_frame(u64::from(status.code())));
@@ -208,8 +233,14 @@ pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
             Ok(Command::Reply { reply })
         }
         FAIL => fail(fields.named("FAIL")),
-        HEARTBEAT => fields.named("HEARTBEAT").finish().map(|()| Command::Heartbeat),
-        DISCONNECT => fields.named("DISCONNECT").finish().map(|()| Command::Disconnect),
+        HEARTBEAT => fields
+            .named("HEARTBEAT")
+            .finish()
+            .map(|()| Command::Heartbeat),
+        DISCONNECT => fields
+            .named("DISCONNECT")
+            .finish()
+            .map(|()| Command::Disconnect),
         other => Err(Error::UnknownCommand(other)),
     }
 }
@@ -221,11 +252,22 @@ fn submit<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
     let idempotent = match fields.field("idempotent")? {
         b"0" => false,
         b"1" => true,
-        other => return Err(Error::UnknownValue { field: "idempotent", value: Error::preview(other, 32) }),
+        other => {
+            return Err(Error::UnknownValue {
+                field: "idempotent",
+                value: Error::preview(other, 32),
+            })
+        }
     };
     let payload = non_empty("payload", fields.field("payload")?)?;
     fields.finish()?;
-    Ok(Command::Submit { request, service, deadline, idempotent, payload })
+    Ok(Command::Submit {
+        request,
+        service,
+        deadline,
+        idempotent,
+        payload,
+    })
 }
 
 fn fail<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
@@ -234,7 +276,12 @@ fn fail<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
     let retry_after = millis("retry after", fields.field("retry after")?)?;
     let reason = FailReason::from_token(fields.field("reason")?)?;
     fields.finish()?;
-    Ok(Command::Fail { request, status, retry_after, reason })
+    Ok(Command::Fail {
+        request,
+        status,
+        retry_after,
+        reason,
+    })
 }
 
 /// A millisecond field where `0` means "not given".

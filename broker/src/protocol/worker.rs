@@ -5,10 +5,12 @@
 
 use bytes::Bytes;
 
-use super::field::{self, decimal, decimal_frame, envelope, non_empty, open, validate_text, Reader};
+use super::field::{
+    self, decimal, decimal_frame, envelope, non_empty, open, validate_text, Reader,
+};
 use super::{
-    Error, ServiceName, HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN, MAX_SERVICES_PER_READY,
-    WORKER_PROTOCOL,
+    Error, ServiceName, HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN,
+    MAX_SERVICES_PER_READY, WORKER_PROTOCOL,
 };
 
 const READY: u8 = 0x01;
@@ -105,8 +107,12 @@ impl Command {
     /// Which side may send this command.
     pub fn direction(&self) -> Direction {
         match self {
-            Command::Ready { .. } | Command::Reply { .. } | Command::Done { .. } => Direction::ToBroker,
-            Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => Direction::ToWorker,
+            Command::Ready { .. } | Command::Reply { .. } | Command::Done { .. } => {
+                Direction::ToBroker
+            }
+            Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => {
+                Direction::ToWorker
+            }
             Command::Heartbeat { .. } | Command::Disconnect { .. } => Direction::Both,
         }
     }
@@ -141,9 +147,17 @@ pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
         Command::Ready { services, capacity } => {
             envelope(WORKER_PROTOCOL, READY, out);
             out.push(decimal_frame(u64::from(*capacity)));
-            out.extend(services.iter().map(|s| Bytes::copy_from_slice(s.as_str().as_bytes())));
+            out.extend(
+                services
+                    .iter()
+                    .map(|s| Bytes::copy_from_slice(s.as_str().as_bytes())),
+            );
         }
-        Command::Request { request, sender, payload } => {
+        Command::Request {
+            request,
+            sender,
+            payload,
+        } => {
             envelope(WORKER_PROTOCOL, REQUEST, out);
             out.extend([id(request), sender.clone(), payload.clone()]);
         }
@@ -199,9 +213,14 @@ pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
         HEARTBEAT => heartbeat(fields.named("HEARTBEAT")),
         DISCONNECT => {
             let mut fields = fields.named("DISCONNECT");
-            let reason = fields.optional().map(|r| validate_text("reason", r, MAX_REASON_LEN)).transpose()?;
+            let reason = fields
+                .optional()
+                .map(|r| validate_text("reason", r, MAX_REASON_LEN))
+                .transpose()?;
             fields.finish()?;
-            Ok(Command::Disconnect { reason: reason.map(str::to_owned) })
+            Ok(Command::Disconnect {
+                reason: reason.map(str::to_owned),
+            })
         }
         RECONNECT_TO => {
             let mut fields = fields.named("RECONNECT-TO");
@@ -221,20 +240,33 @@ pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
 }
 
 fn ready<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
-    let capacity = decimal("capacity", fields.field("capacity")?, 1, u64::from(MAX_CAPACITY))?;
+    let capacity = decimal(
+        "capacity",
+        fields.field("capacity")?,
+        1,
+        u64::from(MAX_CAPACITY),
+    )?;
     let names = fields.rest();
     let count = names.len();
     if count == 0 {
-        return Err(Error::MissingField { command: "READY", field: "service" });
+        return Err(Error::MissingField {
+            command: "READY",
+            field: "service",
+        });
     }
     if count > MAX_SERVICES_PER_READY {
-        return Err(Error::TooManyServices { count, max: MAX_SERVICES_PER_READY });
+        return Err(Error::TooManyServices {
+            count,
+            max: MAX_SERVICES_PER_READY,
+        });
     }
     let mut services: Vec<ServiceName> = Vec::with_capacity(count);
     for name in names {
         let name = ServiceName::new(name)?;
         if services.contains(&name) {
-            return Err(Error::DuplicateService { name: name.as_str().to_owned() });
+            return Err(Error::DuplicateService {
+                name: name.as_str().to_owned(),
+            });
         }
         services.push(name);
     }
@@ -252,7 +284,11 @@ fn request<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> 
     field::validate_sender_id(sender)?;
     let payload = non_empty("payload", fields.field("payload")?)?;
     fields.finish()?;
-    Ok(Command::Request { request, sender: Bytes::copy_from_slice(sender), payload })
+    Ok(Command::Request {
+        request,
+        sender: Bytes::copy_from_slice(sender),
+        payload,
+    })
 }
 
 fn heartbeat<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
@@ -264,7 +300,9 @@ fn heartbeat<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error
     let (min, max) = (*LIVENESS.start(), *LIVENESS.end());
     let liveness = decimal("liveness", fields.field("liveness")?, min, max)?;
     fields.finish()?;
-    let narrow = |field, v: u64, min, max| u32::try_from(v).map_err(|_| Error::OutOfRange { field, min, max });
+    let narrow = |field, v: u64, min, max| {
+        u32::try_from(v).map_err(|_| Error::OutOfRange { field, min, max })
+    };
     Ok(Command::Heartbeat {
         timing: Some(HeartbeatTiming {
             interval_ms: narrow("heartbeat interval", interval_ms, 0, u64::from(u32::MAX))?,

@@ -7,8 +7,14 @@ use crate::protocol::HeartbeatTiming;
 fn ready_is_answered_with_a_heartbeat_announcing_the_timing() {
     let mut h = Harness::new();
     let out = h.ready("a", &["echo"], 1);
-    let timing = Some(HeartbeatTiming { interval_ms: 1000, liveness: 3 });
-    assert_eq!(commands_to(&out, "a", "HEARTBEAT"), [&Command::Heartbeat { timing }]);
+    let timing = Some(HeartbeatTiming {
+        interval_ms: 1000,
+        liveness: 3,
+    });
+    assert_eq!(
+        commands_to(&out, "a", "HEARTBEAT"),
+        [&Command::Heartbeat { timing }]
+    );
 }
 
 #[test]
@@ -19,7 +25,9 @@ fn the_engine_heartbeats_workers_and_gateways_every_interval() {
     assert!(h.at(999).is_empty());
     let out = h.at(1000);
     assert_eq!(commands_to(&out, "a", "HEARTBEAT").len(), 1);
-    assert!(out.contains(&Action::HeartbeatGateway { gateway: Bytes::from_static(GW) }));
+    assert!(out.contains(&Action::HeartbeatGateway {
+        gateway: Bytes::from_static(GW)
+    }));
     h.heartbeat("a");
     h.handle(Event::GatewayHeartbeat { gateway: GW });
     assert!(h.at(1999).is_empty(), "next round one interval later");
@@ -35,13 +43,21 @@ fn a_worker_silent_for_liveness_intervals_is_dead() {
     h.at(2000);
     h.at(3000);
     let out = h.at(3999);
-    assert!(!out.iter().any(|a| matches!(a, Action::ForgetWorker { .. })), "heard at 1 s: alive until 4 s");
+    assert!(
+        !out.iter().any(|a| matches!(a, Action::ForgetWorker { .. })),
+        "heard at 1 s: alive until 4 s"
+    );
     let out = h.at(4000);
     assert_eq!(commands_to(&out, "a", "DISCONNECT").len(), 1);
-    assert!(out.contains(&Action::ForgetWorker { worker: Bytes::from_static(b"a") }));
+    assert!(out.contains(&Action::ForgetWorker {
+        worker: Bytes::from_static(b"a")
+    }));
     assert!(h.status().workers.is_empty());
     assert_eq!(h.status().counters.workers_expired, 1);
-    assert!(h.submit(1, "echo").is_empty(), "no slot left: the request waits");
+    assert!(
+        h.submit(1, "echo").is_empty(),
+        "no slot left: the request waits"
+    );
 }
 
 #[test]
@@ -69,11 +85,24 @@ fn a_silent_gateway_is_forgotten_and_its_requests_withdrawn() {
     }
     h.heartbeat("a");
     let out = h.at(3000);
-    assert!(out.contains(&Action::ForgetGateway { gateway: Bytes::from_static(GW) }));
-    assert_eq!(commands_to(&out, "a", "CANCEL").len(), 1, "the in-flight request is cancelled at its worker");
+    assert!(out.contains(&Action::ForgetGateway {
+        gateway: Bytes::from_static(GW)
+    }));
+    assert_eq!(
+        commands_to(&out, "a", "CANCEL").len(),
+        1,
+        "the in-flight request is cancelled at its worker"
+    );
     assert!(fails(&out).is_empty(), "nobody to tell");
-    assert_eq!(h.status().services[0].queue_depth, 0, "the queued one is dropped");
-    assert!(sent(&h.done("a", first.id)).is_empty(), "nothing left to dispatch");
+    assert_eq!(
+        h.status().services[0].queue_depth,
+        0,
+        "the queued one is dropped"
+    );
+    assert!(
+        sent(&h.done("a", first.id)).is_empty(),
+        "nothing left to dispatch"
+    );
     assert_eq!(h.status().services[0].ready_slots, 1);
 }
 

@@ -12,7 +12,11 @@ fn least_recently_used_slot_gets_the_next_request() {
     assert_eq!((first.worker.as_str(), second.worker.as_str()), ("a", "b"));
     h.done("a", first.id);
     h.done("b", second.id);
-    assert_eq!(dispatched_to(&h.submit(3, "echo")), ["a"], "a's slot came back first, so it is the LRU one");
+    assert_eq!(
+        dispatched_to(&h.submit(3, "echo")),
+        ["a"],
+        "a's slot came back first, so it is the LRU one"
+    );
 }
 
 #[test]
@@ -22,7 +26,11 @@ fn a_slot_returns_to_the_back_on_done() {
     h.ready("b", &["echo"], 1);
     let first = only_sent(&h.submit(1, "echo"));
     h.done("a", first.id);
-    assert_eq!(dispatched_to(&h.submit(2, "echo")), ["b"], "b has waited longer than a's returned slot");
+    assert_eq!(
+        dispatched_to(&h.submit(2, "echo")),
+        ["b"],
+        "b has waited longer than a's returned slot"
+    );
 }
 
 #[test]
@@ -30,11 +38,22 @@ fn a_worker_with_capacity_n_contributes_n_slots() {
     let mut h = Harness::new();
     h.ready("a", &["echo"], 2);
     h.ready("b", &["echo"], 1);
-    let workers: Vec<String> = (1..=3).flat_map(|id| dispatched_to(&h.submit(id, "echo"))).collect();
+    let workers: Vec<String> = (1..=3)
+        .flat_map(|id| dispatched_to(&h.submit(id, "echo")))
+        .collect();
     assert_eq!(workers, ["a", "a", "b"]);
-    assert!(h.submit(4, "echo").is_empty(), "no slot left: the fourth waits");
+    assert!(
+        h.submit(4, "echo").is_empty(),
+        "no slot left: the fourth waits"
+    );
     let status = h.status();
-    assert_eq!((status.services[0].ready_slots, status.services[0].queue_depth), (0, 1));
+    assert_eq!(
+        (
+            status.services[0].ready_slots,
+            status.services[0].queue_depth
+        ),
+        (0, 1)
+    );
 }
 
 #[test]
@@ -44,7 +63,11 @@ fn a_slot_taken_for_one_service_is_gone_from_the_others() {
     let first = only_sent(&h.submit(1, "x"));
     assert!(h.submit(2, "y").is_empty(), "a's only slot is busy with x");
     assert!(h.status().services.iter().all(|s| s.ready_slots == 0));
-    assert_eq!(only_sent(&h.done("a", first.id)).conn, 2, "the freed slot serves y");
+    assert_eq!(
+        only_sent(&h.done("a", first.id)).conn,
+        2,
+        "the freed slot serves y"
+    );
 }
 
 #[test]
@@ -56,7 +79,11 @@ fn a_freed_slot_serves_the_oldest_waiting_request_across_services() {
     h.submit(2, "y");
     h.at(200);
     h.submit(3, "x");
-    assert_eq!(only_sent(&h.done("a", first.id)).conn, 2, "y's request waited longest");
+    assert_eq!(
+        only_sent(&h.done("a", first.id)).conn,
+        2,
+        "y's request waited longest"
+    );
 }
 
 #[test]
@@ -68,7 +95,10 @@ fn slots_are_reused_without_growing_state() {
         h.done("a", sent.id);
     }
     let status = h.status();
-    assert!(status.services.iter().all(|s| s.ready_slots == 4 && s.queue_depth == 0));
+    assert!(status
+        .services
+        .iter()
+        .all(|s| s.ready_slots == 4 && s.queue_depth == 0));
     assert_eq!(status.requests, 0);
     assert_eq!(status.counters.completed, 10_000);
 }

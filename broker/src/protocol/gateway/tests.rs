@@ -45,46 +45,118 @@ fn fail_golden_frames() {
 #[test]
 fn zero_means_absent() {
     let frames = msg(0x01, &[ID, b"echo", b"0", b"0", b"p"]);
-    assert!(matches!(decode(&frames).unwrap(), Command::Submit { deadline: None, idempotent: false, .. }));
+    assert!(matches!(
+        decode(&frames).unwrap(),
+        Command::Submit {
+            deadline: None,
+            idempotent: false,
+            ..
+        }
+    ));
     let frames = msg(0x04, &[ID, b"502", b"0", b"worker-lost"]);
-    assert!(matches!(decode(&frames).unwrap(), Command::Fail { retry_after: None, .. }));
+    assert!(matches!(
+        decode(&frames).unwrap(),
+        Command::Fail {
+            retry_after: None,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn submit_errors() {
-    assert_eq!(err(&msg(0x01, &[ID, b"echo", b"10", b"1"])), Error::MissingField {
-        command: "SUBMIT",
-        field: "payload"
-    });
-    assert_eq!(err(&msg(0x01, &[ID, b"e o", b"10", b"1", b"p"])), Error::BadByte {
-        field: "service name",
-        byte: b' ',
-        at: 1
-    });
-    let range = Error::OutOfRange { field: "deadline", min: 0, max: MAX_DURATION_MS };
-    assert_eq!(err(&msg(0x01, &[ID, b"echo", b"3600001", b"1", b"p"])), range);
+    assert_eq!(
+        err(&msg(0x01, &[ID, b"echo", b"10", b"1"])),
+        Error::MissingField {
+            command: "SUBMIT",
+            field: "payload"
+        }
+    );
+    assert_eq!(
+        err(&msg(0x01, &[ID, b"e o", b"10", b"1", b"p"])),
+        Error::BadByte {
+            field: "service name",
+            byte: b' ',
+            at: 1
+        }
+    );
+    let range = Error::OutOfRange {
+        field: "deadline",
+        min: 0,
+        max: MAX_DURATION_MS,
+    };
+    assert_eq!(
+        err(&msg(0x01, &[ID, b"echo", b"3600001", b"1", b"p"])),
+        range
+    );
     assert!(matches!(
         err(&msg(0x01, &[ID, b"echo", b"10", b"yes", b"p"])),
-        Error::UnknownValue { field: "idempotent", .. }
+        Error::UnknownValue {
+            field: "idempotent",
+            ..
+        }
     ));
-    assert_eq!(err(&msg(0x01, &[ID, b"echo", b"10", b"1", b""])), Error::Empty { field: "payload" });
-    assert_eq!(err(&msg(0x01, &[b"short"])), Error::WrongLength { field: "request id", len: 5, expected: 8 });
+    assert_eq!(
+        err(&msg(0x01, &[ID, b"echo", b"10", b"1", b""])),
+        Error::Empty { field: "payload" }
+    );
+    assert_eq!(
+        err(&msg(0x01, &[b"short"])),
+        Error::WrongLength {
+            field: "request id",
+            len: 5,
+            expected: 8
+        }
+    );
 }
 
 #[test]
 fn fail_and_other_errors() {
-    assert!(matches!(err(&msg(0x04, &[ID, b"500", b"0", b"worker-lost"])), Error::UnknownValue {
-        field: "status",
-        ..
-    }));
-    assert!(matches!(err(&msg(0x04, &[ID, b"502", b"0", b"oops"])), Error::UnknownValue { field: "reason", .. }));
-    assert_eq!(err(&msg(0x05, &[b"x"])), Error::TrailingFrames { command: "HEARTBEAT", extra: 1 });
-    assert_eq!(err(&msg(0x06, &[b"x"])), Error::TrailingFrames { command: "DISCONNECT", extra: 1 });
-    assert_eq!(err(&msg(0x02, &[])), Error::MissingField { command: "CANCEL", field: "request id" });
+    assert!(matches!(
+        err(&msg(0x04, &[ID, b"500", b"0", b"worker-lost"])),
+        Error::UnknownValue {
+            field: "status",
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(&msg(0x04, &[ID, b"502", b"0", b"oops"])),
+        Error::UnknownValue {
+            field: "reason",
+            ..
+        }
+    ));
+    assert_eq!(
+        err(&msg(0x05, &[b"x"])),
+        Error::TrailingFrames {
+            command: "HEARTBEAT",
+            extra: 1
+        }
+    );
+    assert_eq!(
+        err(&msg(0x06, &[b"x"])),
+        Error::TrailingFrames {
+            command: "DISCONNECT",
+            extra: 1
+        }
+    );
+    assert_eq!(
+        err(&msg(0x02, &[])),
+        Error::MissingField {
+            command: "CANCEL",
+            field: "request id"
+        }
+    );
     assert_eq!(err(&msg(0x03, &[b""])), Error::Empty { field: "reply" });
     assert_eq!(err(&msg(0x07, &[])), Error::UnknownCommand(0x07));
     let worker_protocol = vec![Vec::new(), b"S0W1".to_vec(), vec![5]];
-    assert!(matches!(err(&worker_protocol), Error::Protocol { expected: "S0G1", .. }));
+    assert!(matches!(
+        err(&worker_protocol),
+        Error::Protocol {
+            expected: "S0G1",
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -103,15 +175,22 @@ fn command() -> impl Strategy<Value = Command> {
     let ms = || proptest::option::of((1..=MAX_DURATION_MS).prop_map(Duration::from_millis));
     let reason = proptest::sample::select(REASONS.map(|(r, _)| r).to_vec());
     prop_oneof![
-        (any::<u64>(), "[a-z0-9._:/-]{1,128}", ms(), any::<bool>(), bytes()).prop_map(
-            |(request, service, deadline, idempotent, payload)| Command::Submit {
-                request,
-                service: ServiceName::new(service.as_bytes()).unwrap(),
-                deadline,
-                idempotent,
-                payload,
-            }
-        ),
+        (
+            any::<u64>(),
+            "[a-z0-9._:/-]{1,128}",
+            ms(),
+            any::<bool>(),
+            bytes()
+        )
+            .prop_map(|(request, service, deadline, idempotent, payload)| {
+                Command::Submit {
+                    request,
+                    service: ServiceName::new(service.as_bytes()).unwrap(),
+                    deadline,
+                    idempotent,
+                    payload,
+                }
+            }),
         any::<u64>().prop_map(|request| Command::Cancel { request }),
         bytes().prop_map(|reply| Command::Reply { reply }),
         (any::<u64>(), ms(), reason).prop_map(|(request, retry_after, reason)| Command::Fail {
