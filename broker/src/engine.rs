@@ -95,6 +95,7 @@ impl Engine {
             Event::WorkerDone { worker, request } => self.worker_done(worker, request, now, out),
             Event::WorkerReply { worker, reply } => self.worker_reply(worker, reply, now, out),
             Event::WorkerHeartbeat { worker } => self.worker_heartbeat(worker, now, out),
+            Event::WorkerDrain { worker } => self.worker_drain(worker, now, out),
             Event::WorkerDisconnect { worker } => self.worker_disconnect(worker, out),
             Event::Submit {
                 gateway,

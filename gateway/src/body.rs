@@ -8,6 +8,8 @@ use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
 use tokio::sync::mpsc;
 
+use crate::idle::Busy;
+
 /// Error ending a streamed body early (the handler went away, a deadline
 /// passed, the reply was malformed); hyper then aborts the response.
 #[derive(Debug, thiserror::Error)]
@@ -17,9 +19,16 @@ pub struct Aborted(pub String);
 /// Pieces sent into a streamed body.
 pub type Chunk = Result<Bytes, Aborted>;
 
-/// A response body.
+/// A response body; it may hold its connection's [`Busy`] mark, so the
+/// connection counts as idle only once the body is written or dropped.
 #[derive(Debug)]
-pub enum Body {
+pub struct Body {
+    kind: Kind,
+    busy: Option<Busy>,
+}
+
+#[derive(Debug)]
+enum Kind {
     /// All bytes known up front (or none).
     Full(Option<Bytes>),
     /// Bytes arriving over a bounded channel; the body ends when the sender is
@@ -31,19 +40,29 @@ impl Body {
     /// A body of exactly these bytes.
     pub fn full(bytes: impl Into<Bytes>) -> Body {
         let bytes = bytes.into();
-        Body::Full((!bytes.is_empty()).then_some(bytes))
+        Body::from_kind(Kind::Full((!bytes.is_empty()).then_some(bytes)))
     }
 
     /// An empty body.
     pub fn empty() -> Body {
-        Body::Full(None)
+        Body::from_kind(Kind::Full(None))
     }
 
     /// A streamed body and the sender that feeds it; `capacity` bounds how many
     /// chunks wait for a slow client before the sender has to wait.
     pub fn channel(capacity: usize) -> (mpsc::Sender<Chunk>, Body) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (tx, Body::Stream(rx))
+        (tx, Body::from_kind(Kind::Stream(rx)))
+    }
+
+    /// Keeps the connection busy until this body is done.
+    pub fn hold(mut self, busy: Busy) -> Body {
+        self.busy = Some(busy);
+        self
+    }
+
+    fn from_kind(kind: Kind) -> Body {
+        Body { kind, busy: None }
     }
 }
 
@@ -55,23 +74,28 @@ impl hyper::body::Body for Body {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Aborted>>> {
-        match self.get_mut() {
-            Body::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            Body::Stream(rx) => rx
+        let this = self.get_mut();
+        let polled = match &mut this.kind {
+            Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Stream(rx) => rx
                 .poll_recv(cx)
                 .map(|chunk| chunk.map(|c| c.map(Frame::data))),
+        };
+        if let Poll::Ready(None) = polled {
+            this.busy = None;
         }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self, Body::Full(None))
+        matches!(self.kind, Kind::Full(None))
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self {
-            Body::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
-            Body::Full(None) => SizeHint::with_exact(0),
-            Body::Stream(_) => SizeHint::default(),
+        match &self.kind {
+            Kind::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            Kind::Full(None) => SizeHint::with_exact(0),
+            Kind::Stream(_) => SizeHint::default(),
         }
     }
 }

@@ -20,6 +20,8 @@ pub mod conn;
 pub mod exchange;
 pub mod failure;
 pub mod http_reply;
+pub mod idle;
+pub mod proxy_protocol;
 pub mod routing;
 pub mod server;
 pub mod service;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -22,7 +22,8 @@ use crate::config::{self, Cidr, Config, Listener, TargetKind};
 use crate::conn::{Conn, IdAllocator};
 use crate::routing::Router;
 use crate::target::handler;
-use crate::{http_reply, service};
+use crate::idle::{Activity, Watch};
+use crate::{http_reply, proxy_protocol, service};
 
 /// hyper's smallest read buffer; `max_header_bytes` below it is enforced at it.
 const MIN_READ_BUFFER: usize = 8192;
@@ -171,6 +172,7 @@ async fn accept_loop(
 ) {
     let limit = Arc::new(Semaphore::new(settings.max_connections));
     let builder = http_builder(&settings);
+    let limits = Arc::new(settings.clone());
     loop {
         let (stream, peer) = tokio::select! {
             _ = shutdown.cancelled() => return,
@@ -189,14 +191,27 @@ async fn accept_loop(
             continue;
         };
         let _nodelay_best_effort = stream.set_nodelay(true);
-        let conn = Arc::new(Conn::new(app.ids.next(), peer, app.reply_limits));
         let app2 = app.clone();
         let builder = builder.clone();
+        let limits = limits.clone();
         let shutdown = shutdown.clone();
-        let span = tracing::debug_span!("conn", conn_id = conn.id, peer = %conn.peer);
+        let span = tracing::debug_span!("conn", peer = %peer);
         app.tracker.spawn(
             async move {
-                serve_connection(app2, conn, stream, builder, shutdown).await;
+                let mut stream = stream;
+                let (peer, early) = if limits.proxy_protocol {
+                    match read_proxy_header(&mut stream, peer, &app2.trusted_proxies, &limits).await {
+                        Ok(found) => found,
+                        Err(e) => {
+                            tracing::info!(%peer, "refused: {e}");
+                            return;
+                        }
+                    }
+                } else {
+                    (peer, Vec::new())
+                };
+                let conn = Arc::new(Conn::new(app2.ids.next(), peer, app2.reply_limits));
+                serve_connection(app2, conn, stream, early, builder, limits, shutdown).await;
                 drop(permit);
             }
             .instrument(span),
@@ -209,7 +224,8 @@ fn http_builder(settings: &Listener) -> auto::Builder<TokioExecutor> {
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(settings.header_read_timeout)
+        // Our own watch (idle.rs) enforces header_read_timeout and keepalive_timeout.
+        .header_read_timeout(None)
         .max_headers(settings.max_headers)
         .max_buf_size(settings.max_header_bytes.max(MIN_READ_BUFFER))
         .keep_alive(true);
@@ -228,17 +244,28 @@ async fn serve_connection(
     app: Arc<App>,
     conn: Arc<Conn>,
     stream: TcpStream,
+    early: Vec<u8>,
     builder: auto::Builder<TokioExecutor>,
+    limits: Arc<Listener>,
     shutdown: CancellationToken,
 ) {
+    let activity = Activity::new();
     let service = {
         let conn = conn.clone();
-        service_fn(move |request| service::handle(app.clone(), conn.clone(), request))
+        let activity = activity.clone();
+        service_fn(move |request| {
+            service::handle(app.clone(), conn.clone(), activity.clone(), request)
+        })
     };
-    let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+    let io = TokioIo::new(Watch::new(stream, early, activity.clone()));
+    let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
     let result = tokio::select! {
         result = connection.as_mut() => result,
+        _ = activity.expired(limits.keepalive_timeout, limits.header_read_timeout) => {
+            tracing::debug!("closing: idle past keepalive_timeout, or head not read within header_read_timeout");
+            Ok(())
+        }
         _ = conn.close_signal().cancelled() => {
             connection.as_mut().graceful_shutdown();
             connection.as_mut().await
@@ -252,6 +279,42 @@ async fn serve_connection(
         tracing::debug!("connection ended: {e}");
     }
     conn.client_gone();
+}
+
+/// Reads the PROXY header of a connection; returns the client address (the
+/// header's source only when `peer` is a trusted proxy) and the bytes read
+/// past the header, which belong to the first request.
+async fn read_proxy_header(
+    stream: &mut TcpStream,
+    peer: SocketAddr,
+    trusted: &[Cidr],
+    limits: &Listener,
+) -> Result<(SocketAddr, Vec<u8>), proxy_protocol::Error> {
+    let mut buf = Vec::with_capacity(proxy_protocol::MAX_HEADER_BYTES);
+    let read = async {
+        loop {
+            match proxy_protocol::parse(&buf) {
+                Err(proxy_protocol::Error::Incomplete) => {}
+                other => return other,
+            }
+            let mut chunk = [0u8; proxy_protocol::MAX_HEADER_BYTES];
+            let room = proxy_protocol::MAX_HEADER_BYTES.saturating_sub(buf.len()).max(1);
+            match stream.read(&mut chunk[..room]).await {
+                Ok(0) | Err(_) => return Err(proxy_protocol::Error::Missing),
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    let header = tokio::time::timeout(limits.header_read_timeout, read)
+        .await
+        .map_err(|_| proxy_protocol::Error::Incomplete)??;
+    let rest = buf.split_off(header.len.min(buf.len()));
+    let trusted_peer = trusted.iter().any(|c| c.contains(peer.ip()));
+    let client = match header.source {
+        Some(source) if trusted_peer => source,
+        _ => peer,
+    };
+    Ok((client, rest))
 }
 
 /// Answers a connection over the limit with 503 and closes it.

@@ -17,6 +17,7 @@ use crate::config::RouteSettings;
 use crate::conn::Conn;
 use crate::exchange::{self, Deadlines};
 use crate::failure::Failure;
+use crate::idle::Activity;
 use crate::server::{App, TargetHandle};
 use crate::translate;
 
@@ -25,9 +26,11 @@ use crate::translate;
 pub async fn handle(
     app: Arc<App>,
     conn: Arc<Conn>,
+    activity: Arc<Activity>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
     let started = Instant::now();
+    let busy = activity.busy();
     let conn = if request.version() == Version::HTTP_2 {
         Arc::new(Conn::new(app.ids.next(), conn.peer, app.reply_limits))
     } else {
@@ -48,7 +51,7 @@ pub async fn handle(
     entry.status = response.status().as_u16();
     entry.elapsed = started.elapsed();
     app.access_log.log(&entry);
-    Ok(response)
+    Ok(response.map(|body| body.hold(busy)))
 }
 
 async fn serve(

@@ -12,6 +12,7 @@ pub mod client;
 pub mod gateway;
 pub mod mongrel2;
 pub mod ports;
+pub mod recorder;
 pub mod wait;
 
 /// Root of the repository (the workspace), for fixtures and scripts.

@@ -4,6 +4,8 @@
 //! The peer runs in a temp dir (its chroot when run as root) with a config made
 //! by `m2sh load`; Mongrel2 binds PUSH at `send_spec` and SUB at `recv_spec`,
 //! handlers connect. It is stopped (SIGTERM, then SIGKILL) when dropped.
+//! Handlers attach with [`Mongrel2::connect_handler`] or [`RecordingHandler`],
+//! both of which wait out the ZeroMQ slow joiner with a [`handshake`].
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,12 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::{ports, wait};
+
+mod handler;
+
+pub use handler::{
+    handshake, recv_within, Answer, RecordingHandler, PROBE_PATH, READY_DEADLINE,
+};
 
 /// How long Mongrel2 may take to start listening.
 const START_DEADLINE: Duration = Duration::from_secs(15);

@@ -4,5 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail by panicking")]
 
 mod e2e {
+    pub mod differential;
+    pub mod handler_on_mongrel2;
     pub mod smoke;
 }

@@ -41,6 +41,11 @@ pub enum Event<'a> {
         /// ZeroMQ routing identity.
         worker: &'a [u8],
     },
+    /// A worker asked for no new requests (DRAIN), before a graceful DISCONNECT.
+    WorkerDrain {
+        /// ZeroMQ routing identity.
+        worker: &'a [u8],
+    },
     /// A worker said DISCONNECT (or the I/O layer saw it go).
     WorkerDisconnect {
         /// ZeroMQ routing identity.

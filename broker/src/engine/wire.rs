@@ -66,6 +66,7 @@ impl Engine {
             },
             Command::Heartbeat { .. } => Event::WorkerHeartbeat { worker: identity },
             Command::Disconnect { .. } => Event::WorkerDisconnect { worker: identity },
+            Command::Drain => Event::WorkerDrain { worker: identity },
             Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => {
                 return
             }

@@ -176,6 +176,12 @@ impl Engine {
         }
     }
 
+    pub(super) fn worker_drain(&mut self, identity: &[u8], now: Instant, out: &mut Vec<Action>) {
+        if self.touch_worker(identity, now).is_none() || self.drain_worker(identity).is_err() {
+            self.unknown_worker(identity, out);
+        }
+    }
+
     pub(super) fn worker_disconnect(&mut self, identity: &[u8], out: &mut Vec<Action>) {
         if let Some(worker) = self.workers.find(identity) {
             self.counters.workers_disconnected += 1;

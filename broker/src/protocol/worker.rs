@@ -5,13 +5,16 @@
 
 use bytes::Bytes;
 
-use super::field::{
-    self, decimal, decimal_frame, envelope, non_empty, open, validate_text, Reader,
-};
+use super::field::{decimal_frame, envelope};
+use super::{ServiceName, WORKER_PROTOCOL};
+#[cfg(doc)]
 use super::{
-    Error, ServiceName, HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN,
-    MAX_SERVICES_PER_READY, WORKER_PROTOCOL,
+    HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN, MAX_SERVICES_PER_READY,
 };
+
+mod decode;
+
+pub use decode::decode;
 
 const READY: u8 = 0x01;
 const REQUEST: u8 = 0x02;
@@ -21,6 +24,7 @@ const HEARTBEAT: u8 = 0x05;
 const DISCONNECT: u8 = 0x06;
 const RECONNECT_TO: u8 = 0x07;
 const CANCEL: u8 = 0x08;
+const DRAIN: u8 = 0x09;
 
 /// The broker's handle for one dispatched request: 8 opaque bytes on the wire that the worker echoes in
 /// DONE. The broker packs its table index and a generation into it, so a stale DONE can never free the
@@ -83,6 +87,9 @@ pub enum Command {
         /// ZeroMQ endpoint to connect to.
         endpoint: String,
     },
+    /// Worker → broker: send me no new requests (graceful shutdown: DRAIN, finish, DONE each, then
+    /// DISCONNECT, so nothing in flight is lost).
+    Drain,
     /// Broker → worker: the request's client went away or timed out; stop work, still send DONE.
     Cancel {
         /// The id from the REQUEST.
@@ -107,9 +114,10 @@ impl Command {
     /// Which side may send this command.
     pub fn direction(&self) -> Direction {
         match self {
-            Command::Ready { .. } | Command::Reply { .. } | Command::Done { .. } => {
-                Direction::ToBroker
-            }
+            Command::Ready { .. }
+            | Command::Reply { .. }
+            | Command::Done { .. }
+            | Command::Drain => Direction::ToBroker,
             Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => {
                 Direction::ToWorker
             }
@@ -128,6 +136,7 @@ impl Command {
             Command::Disconnect { .. } => "DISCONNECT",
             Command::ReconnectTo { .. } => "RECONNECT-TO",
             Command::Cancel { .. } => "CANCEL",
+            Command::Drain => "DRAIN",
         }
     }
 }
@@ -188,131 +197,8 @@ pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
             envelope(WORKER_PROTOCOL, CANCEL, out);
             out.extend([id(request), notice.clone()]);
         }
+        Command::Drain => envelope(WORKER_PROTOCOL, DRAIN, out),
     }
-}
-
-/// Decodes the frames of one message (delimiter first). Accepts any frame type that derefs to bytes, so
-/// the I/O loop can pass `zmq::Message`s or slices without copying them first.
-pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
-    let (code, fields) = open(frames, WORKER_PROTOCOL)?;
-    match code {
-        READY => ready(fields.named("READY")),
-        REQUEST => request(fields.named("REQUEST")),
-        REPLY => {
-            let mut fields = fields.named("REPLY");
-            let reply = non_empty("reply", fields.field("reply")?)?;
-            fields.finish()?;
-            Ok(Command::Reply { reply })
-        }
-        DONE => {
-            let mut fields = fields.named("DONE");
-            let request = request_id(fields.field("request id")?)?;
-            fields.finish()?;
-            Ok(Command::Done { request })
-        }
-        HEARTBEAT => heartbeat(fields.named("HEARTBEAT")),
-        DISCONNECT => {
-            let mut fields = fields.named("DISCONNECT");
-            let reason = fields
-                .optional()
-                .map(|r| validate_text("reason", r, MAX_REASON_LEN))
-                .transpose()?;
-            fields.finish()?;
-            Ok(Command::Disconnect {
-                reason: reason.map(str::to_owned),
-            })
-        }
-        RECONNECT_TO => {
-            let mut fields = fields.named("RECONNECT-TO");
-            let endpoint = field::validate_endpoint(fields.field("endpoint")?)?.to_owned();
-            fields.finish()?;
-            Ok(Command::ReconnectTo { endpoint })
-        }
-        CANCEL => {
-            let mut fields = fields.named("CANCEL");
-            let request = request_id(fields.field("request id")?)?;
-            let notice = non_empty("notice", fields.field("notice")?)?;
-            fields.finish()?;
-            Ok(Command::Cancel { request, notice })
-        }
-        other => Err(Error::UnknownCommand(other)),
-    }
-}
-
-fn ready<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
-    let capacity = decimal(
-        "capacity",
-        fields.field("capacity")?,
-        1,
-        u64::from(MAX_CAPACITY),
-    )?;
-    let names = fields.rest();
-    let count = names.len();
-    if count == 0 {
-        return Err(Error::MissingField {
-            command: "READY",
-            field: "service",
-        });
-    }
-    if count > MAX_SERVICES_PER_READY {
-        return Err(Error::TooManyServices {
-            count,
-            max: MAX_SERVICES_PER_READY,
-        });
-    }
-    let mut services: Vec<ServiceName> = Vec::with_capacity(count);
-    for name in names {
-        let name = ServiceName::new(name)?;
-        if services.contains(&name) {
-            return Err(Error::DuplicateService {
-                name: name.as_str().to_owned(),
-            });
-        }
-        services.push(name);
-    }
-    let capacity = u32::try_from(capacity).map_err(|_| Error::OutOfRange {
-        field: "capacity",
-        min: 1,
-        max: u64::from(MAX_CAPACITY),
-    })?;
-    Ok(Command::Ready { services, capacity })
-}
-
-fn request<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
-    let request = request_id(fields.field("request id")?)?;
-    let sender = fields.field("sender id")?;
-    field::validate_sender_id(sender)?;
-    let payload = non_empty("payload", fields.field("payload")?)?;
-    fields.finish()?;
-    Ok(Command::Request {
-        request,
-        sender: Bytes::copy_from_slice(sender),
-        payload,
-    })
-}
-
-fn heartbeat<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
-    let Some(interval) = fields.optional() else {
-        return Ok(Command::Heartbeat { timing: None });
-    };
-    let (min, max) = (*HEARTBEAT_INTERVAL_MS.start(), *HEARTBEAT_INTERVAL_MS.end());
-    let interval_ms = decimal("heartbeat interval", interval, min, max)?;
-    let (min, max) = (*LIVENESS.start(), *LIVENESS.end());
-    let liveness = decimal("liveness", fields.field("liveness")?, min, max)?;
-    fields.finish()?;
-    let narrow = |field, v: u64, min, max| {
-        u32::try_from(v).map_err(|_| Error::OutOfRange { field, min, max })
-    };
-    Ok(Command::Heartbeat {
-        timing: Some(HeartbeatTiming {
-            interval_ms: narrow("heartbeat interval", interval_ms, 0, u64::from(u32::MAX))?,
-            liveness: narrow("liveness", liveness, 0, u64::from(u32::MAX))?,
-        }),
-    })
-}
-
-fn request_id(bytes: &[u8]) -> Result<RequestId, Error> {
-    field::id("request id", bytes).map(RequestId)
 }
 
 #[cfg(test)]

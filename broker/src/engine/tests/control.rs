@@ -156,3 +156,18 @@ fn status_shows_services_and_workers() {
         (1, 3, 2)
     );
 }
+
+#[test]
+fn a_draining_worker_finishes_its_requests_and_leaves_without_loss() {
+    let mut h = Harness::new();
+    h.ready("a", &["echo"], 2);
+    h.ready("b", &["echo"], 2);
+    let first = only_sent(&h.submit_with(1, "echo", false, None));
+    assert!(h.handle(Event::WorkerDrain { worker: b"a" }).is_empty());
+    assert_eq!(dispatched_to(&h.submit(2, "echo")), ["b"]);
+    h.reply("a", &[1]);
+    assert!(sent(&h.done("a", first.id)).is_empty());
+    let out = h.disconnect("a");
+    assert!(fails(&out).is_empty(), "nothing was in flight any more");
+    assert_eq!(h.status().counters.failed_502, 0);
+}

@@ -1,0 +1,60 @@
+//! Round trip of every valid command, and no panic on hostile frames.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::protocol::MAX_CAPACITY;
+
+fn service_name() -> impl Strategy<Value = ServiceName> {
+    "[A-Za-z0-9._:/-]{1,128}".prop_map(|s| ServiceName::new(s.as_bytes()).unwrap())
+}
+
+fn command() -> impl Strategy<Value = Command> {
+    let bytes = || proptest::collection::vec(any::<u8>(), 1..64).prop_map(Bytes::from);
+    let id = || any::<u64>().prop_map(RequestId);
+    prop_oneof![
+        (
+            proptest::collection::btree_set(service_name(), 1..=32),
+            1..=MAX_CAPACITY
+        )
+            .prop_map(|(s, capacity)| Command::Ready {
+                services: s.into_iter().collect(),
+                capacity
+            }),
+        (id(), "[A-Za-z0-9-]{1,128}", bytes()).prop_map(|(request, s, payload)| Command::Request {
+            request,
+            sender: Bytes::from(s),
+            payload
+        }),
+        bytes().prop_map(|reply| Command::Reply { reply }),
+        id().prop_map(|request| Command::Done { request }),
+        proptest::option::of((10u32..=600_000, 1u32..=100)).prop_map(|t| Command::Heartbeat {
+            timing: t.map(|(interval_ms, liveness)| HeartbeatTiming {
+                interval_ms,
+                liveness
+            })
+        }),
+        proptest::option::of("[ -~]{0,256}").prop_map(|reason| Command::Disconnect { reason }),
+        "[a-z]{1,5}://[!-~]{1,200}".prop_map(|endpoint| Command::ReconnectTo { endpoint }),
+        (id(), bytes()).prop_map(|(request, notice)| Command::Cancel { request, notice }),
+        Just(Command::Drain),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn round_trip(command in command()) {
+        prop_assert_eq!(decode(&encode(&command)).unwrap(), command);
+    }
+
+    #[test]
+    fn hostile_frames_never_panic(frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..8)) {
+        let _ = decode(&frames);
+    }
+
+    #[test]
+    fn hostile_fields_never_panic(code in 0u8..10, fields in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..6)) {
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        let _ = decode(&msg(code, &refs));
+    }
+}
