@@ -11,6 +11,8 @@
 //!   REQUEST, route this reply, FAIL that request with 503). It owns the per-service ready queues of free
 //!   worker slots, the bounded request queues, deadlines, heartbeats and retries; it never touches a socket
 //!   or a clock.
+//! * [`zmq_async`] — ZeroMQ sockets inside tokio (an `AsyncFd` on libzmq's `ZMQ_FD`), shared with the
+//!   gateway.
 //! * the I/O loop (to come) owns the ZeroMQ sockets, feeds frames to
 //!   [`engine::Engine::handle_worker_frames`] / [`engine::Engine::handle_gateway_frames`], performs the
 //!   actions and sleeps until [`engine::Engine::next_deadline`]. The embedded mode calls
@@ -38,4 +40,5 @@
 
 pub mod engine;
 mod envelope;
+pub mod zmq_async;
 pub mod protocol;

@@ -104,6 +104,7 @@ impl hyper::body::Body for Body {
 mod tests {
     use super::*;
     use http_body_util::BodyExt;
+    use hyper::body::Body as _;
 
     #[tokio::test]
     async fn full_body_yields_its_bytes_once() {

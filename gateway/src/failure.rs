@@ -116,7 +116,9 @@ impl Failure {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
         if let Failure::NoHandler { retry_after } | Failure::Overloaded { retry_after } = self {
-            let secs = retry_after.as_secs().max(1);
+            // Whole seconds, rounded up, never 0 (docs/config.md).
+            let secs = retry_after.as_millis().div_ceil(1000).max(1);
+            let secs = u64::try_from(secs).unwrap_or(u64::MAX);
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if self.fault() == Fault::Client {
@@ -150,7 +152,7 @@ mod tests {
         }
         .response();
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(r.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(r.headers()[header::RETRY_AFTER], "2", "rounded up");
         let r = Failure::Overloaded {
             retry_after: Duration::from_millis(10),
         }

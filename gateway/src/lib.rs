@@ -28,4 +28,4 @@ pub mod service;
 pub mod target;
 pub mod translate;
 pub mod up;
-pub mod zmq_async;
+pub use scale0_broker::zmq_async;

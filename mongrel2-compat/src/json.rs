@@ -31,6 +31,7 @@
 
 mod encode;
 mod error;
+mod lex;
 mod parse;
 #[cfg(test)]
 mod tests;

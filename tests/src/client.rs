@@ -143,8 +143,12 @@ pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// A response split into (status code, lower-cased header names with their
+/// trimmed values, body).
+pub type Split = (u16, Vec<(String, String)>, Vec<u8>);
+
 /// Splits a complete response into (status code, lower-cased headers, body).
-pub fn split_response(bytes: &[u8]) -> anyhow::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+pub fn split_response(bytes: &[u8]) -> anyhow::Result<Split> {
     let head_end = find(bytes, b"\r\n\r\n").ok_or_else(|| anyhow::anyhow!("no end of head"))? + 4;
     let head = String::from_utf8_lossy(&bytes[..head_end]);
     let mut lines = head.lines();

@@ -11,7 +11,9 @@
 pub mod client;
 pub mod gateway;
 pub mod mongrel2;
+pub mod nginx;
 pub mod ports;
+pub mod python;
 pub mod recorder;
 pub mod wait;
 

@@ -16,9 +16,7 @@ use crate::{ports, wait};
 
 mod handler;
 
-pub use handler::{
-    handshake, recv_within, Answer, RecordingHandler, PROBE_PATH, READY_DEADLINE,
-};
+pub use handler::{handshake, recv_within, Answer, RecordingHandler, PROBE_PATH, READY_DEADLINE};
 
 /// How long Mongrel2 may take to start listening.
 const START_DEADLINE: Duration = Duration::from_secs(15);
@@ -75,7 +73,9 @@ impl Mongrel2 {
                 "{tool} not found: install Debian's mongrel2-core (scripts/setup does)"
             );
         }
-        let dir = tempfile::Builder::new().prefix("scale0-m2peer-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("scale0-m2peer-")
+            .tempdir()?;
         for sub in ["run", "logs", "tmp"] {
             std::fs::create_dir_all(dir.path().join(sub))?;
         }
@@ -90,7 +90,10 @@ impl Mongrel2 {
         let load = Command::new("m2sh")
             .args(["load", "-config", "mongrel2.conf", "-db", "config.sqlite"])
             .current_dir(dir.path())
-            .env("LOGNAME", std::env::var("LOGNAME").unwrap_or_else(|_| "root".into()))
+            .env(
+                "LOGNAME",
+                std::env::var("LOGNAME").unwrap_or_else(|_| "root".into()),
+            )
             .output()?;
         anyhow::ensure!(
             load.status.success(),

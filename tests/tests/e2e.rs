@@ -5,6 +5,9 @@
 
 mod e2e {
     pub mod differential;
+    pub mod failures;
     pub mod handler_on_mongrel2;
+    pub mod nginx_front;
+    pub mod python_handler;
     pub mod smoke;
 }

@@ -142,7 +142,8 @@ impl RecordingHandler {
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);
         let (frames_tx, frames_rx) = mpsc::sync_channel(FRAME_QUEUE);
         let stop = Arc::new(AtomicBool::new(false));
-        let (port, send_spec, recv_spec) = (m2.http_port, m2.send_spec.clone(), m2.recv_spec.clone());
+        let (port, send_spec, recv_spec) =
+            (m2.http_port, m2.send_spec.clone(), m2.recv_spec.clone());
         let thread = {
             let stop = stop.clone();
             std::thread::spawn(move || {
@@ -188,7 +189,9 @@ impl RecordingHandler {
         match frames.recv_timeout(deadline) {
             Ok(frame) => Ok(frame),
             Err(RecvTimeoutError::Timeout) => {
-                anyhow::bail!("the handler received nothing within {deadline:?} while waiting for {what}")
+                anyhow::bail!(
+                    "the handler received nothing within {deadline:?} while waiting for {what}"
+                )
             }
             Err(RecvTimeoutError::Disconnected) => {
                 let ended = self.finish();
