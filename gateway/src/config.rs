@@ -38,7 +38,9 @@ pub use endpoint::{Endpoint, EndpointKind};
 pub use error::Error;
 pub use host::{Host, Route, RouteSettings};
 pub use listener::{AccessLog, Gateway, Listener};
-pub use target::{Broker, Dir, Handler, Protocol, Proxy, Service, Target, TargetId, TargetKind};
+pub use target::{
+    Broker, BrokerMode, Dir, Handler, Protocol, Proxy, Service, Target, TargetId, TargetKind,
+};
 
 /// A validated configuration. Built only by [`Config::from_toml_str`] or [`Config::load`], so every
 /// value in it has passed its checks and every [`TargetId`] points into `targets`.

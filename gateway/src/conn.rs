@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::exchange::ReplyState;
 use crate::http_reply;
-use crate::target::handler::{self, Registration};
+use crate::target::{handler, Link, Registration};
 
 /// Hands out conn ids: 1, 2, 3, ... per gateway, wrapping within u32 (as
 /// Mongrel2's ids, which handlers may store in 32-bit integers), never 0.
@@ -48,7 +48,7 @@ pub struct Conn {
 
 #[derive(Debug, Default)]
 struct Targets {
-    known: Vec<handler::Handle>,
+    known: Vec<Link>,
     last: Option<usize>,
 }
 
@@ -81,13 +81,10 @@ impl Conn {
 
     /// Makes sure `target` delivers replies for this id, and remembers it as
     /// the target of the latest request. False if the target has stopped.
-    pub async fn use_target(&self, target: &handler::Handle) -> bool {
+    pub async fn use_target(&self, target: &Link) -> bool {
         let new = {
             let mut t = self.lock_targets();
-            let found = t
-                .known
-                .iter()
-                .position(|h| Arc::ptr_eq(&h.settings, &target.settings));
+            let found = t.known.iter().position(|l| l.index() == target.index());
             let (index, new) = match found {
                 Some(i) => (i, false),
                 None => {

@@ -20,7 +20,7 @@ use crate::body::{Aborted, Body, Chunk};
 use crate::conn::Conn;
 use crate::failure::Failure;
 use crate::http_reply::{self, Event};
-use crate::target::handler::{self, SendError, ToConn};
+use crate::target::{Link, SendError, SendInfo, ToConn};
 
 /// Chunks of a streamed response waiting for a slow client, per response.
 pub const BODY_CHANNEL: usize = 16;
@@ -48,9 +48,10 @@ pub struct ReplyState {
 /// Sends `frame` to `target` and turns the handler's reply into a response.
 pub async fn run(
     conn: Arc<Conn>,
-    target: &handler::Handle,
+    target: &Link,
     frame: Vec<u8>,
     head_request: bool,
+    info: SendInfo,
     deadlines: Deadlines,
     tracker: &tokio_util::task::TaskTracker,
 ) -> Result<Response<Body>, Failure> {
@@ -64,7 +65,7 @@ pub async fn run(
         .expect(http_reply::RequestInfo { head_method: head_request }, &mut events)
         .map_err(|e| bad_reply(&conn, e))?;
     let mut deadline = Instant::now() + deadlines.reply;
-    match target.send(frame, deadline).await {
+    match target.send(conn.id, frame, deadline, info).await {
         Ok(()) => {}
         Err(SendError::NoHandler) => {
             return Err(Failure::NoHandler {
@@ -118,6 +119,10 @@ pub async fn run(
                 closed = true;
                 state.parser.finish(&mut events)
             }
+            Some(ToConn::Fail {
+                status,
+                retry_after,
+            }) => return Err(broker_failure(status, retry_after)),
             Some(ToConn::Cancel) | None => return Err(Failure::UpstreamGone),
         };
         fed.map_err(|e| bad_reply(&conn, e))?;
@@ -170,7 +175,7 @@ async fn pump(
             Some(ToConn::Data(bytes)) => (state.parser.feed(&bytes, &mut events), false),
             Some(ToConn::KeepAlive) => continue,
             Some(ToConn::Close) => (state.parser.finish(&mut events), true),
-            Some(ToConn::Cancel) | None => {
+            Some(ToConn::Cancel | ToConn::Fail { .. }) | None => {
                 let _client_gone = tx.send(Err(Aborted("handler dropped the connection".into()))).await;
                 return;
             }
@@ -197,6 +202,15 @@ async fn pump(
         if closing {
             return;
         }
+    }
+}
+
+/// The failure for a broker's FAIL (the broker already told the worker).
+fn broker_failure(status: u16, retry_after: Duration) -> Failure {
+    match status {
+        503 => Failure::Overloaded { retry_after },
+        504 => Failure::ReplyTimeout,
+        _ => Failure::UpstreamGone,
     }
 }
 

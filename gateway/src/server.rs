@@ -18,10 +18,10 @@ use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::access_log::Logger;
-use crate::config::{self, Cidr, Config, Listener, TargetKind};
+use crate::config::{self, BrokerMode, Cidr, Config, Listener, TargetKind};
 use crate::conn::{Conn, IdAllocator};
 use crate::routing::Router;
-use crate::target::handler;
+use crate::target::{self, handler, Link};
 use crate::idle::{Activity, Watch};
 use crate::{http_reply, proxy_protocol, service};
 
@@ -29,6 +29,8 @@ use crate::{http_reply, proxy_protocol, service};
 const MIN_READ_BUFFER: usize = 8192;
 /// How long an over-limit connection may take to receive its 503.
 const REFUSE_WRITE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Messages queued between the gateway and its embedded broker, each way.
+const EMBEDDED_LINK_QUEUE: usize = 16 * 1024;
 /// The answer to a connection over `max_connections`.
 const REFUSAL: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 42\r\nRetry-After: 1\r\nConnection: close\r\n\r\nService Unavailable: too many connections\n";
 
@@ -38,7 +40,7 @@ pub struct App {
     /// The routing tables.
     pub router: Router,
     /// Running targets, by [`config::TargetId`] index (`None`: kind not served yet).
-    pub targets: Vec<Option<TargetHandle>>,
+    pub targets: Vec<Option<Link>>,
     /// Conn id allocator.
     pub ids: IdAllocator,
     /// Peers whose X-Forwarded-For is trusted.
@@ -49,13 +51,6 @@ pub struct App {
     pub tracker: TaskTracker,
     /// The access log.
     pub access_log: Logger,
-}
-
-/// A running target.
-#[derive(Debug, Clone)]
-pub enum TargetHandle {
-    /// A Mongrel2-style handler target.
-    Handler(handler::Handle),
 }
 
 /// A gateway with its sockets bound, ready to serve.
@@ -77,8 +72,14 @@ impl Gateway {
             .sender_id
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let broker = match &config.broker {
+            Some(broker) => Some(
+                connect_broker(broker, &sender_id, &tracker, shutdown.clone()).await?,
+            ),
+            None => None,
+        };
         let mut targets = Vec::with_capacity(config.targets.len());
-        for target in &config.targets {
+        for (index, target) in config.targets.iter().enumerate() {
             targets.push(match &target.kind {
                 TargetKind::Handler(h) => {
                     let settings = handler::Settings {
@@ -94,12 +95,26 @@ impl Gateway {
                             }
                         },
                     };
-                    Some(TargetHandle::Handler(handler::spawn(
+                    Some(Link::Handler(handler::spawn(
                         &zmq,
+                        index,
                         settings,
                         &tracker,
                         shutdown.clone(),
                     )?))
+                }
+                TargetKind::Service(s) => {
+                    let shared = broker.as_ref().ok_or_else(|| {
+                        anyhow::anyhow!("target {}: service targets need [broker]", target.name)
+                    })?;
+                    Some(Link::Service(shared.target(
+                        index,
+                        target::service::Settings {
+                            name: target.name.clone(),
+                            service: s.service.clone(),
+                            sender_id: sender_id.clone(),
+                        },
+                    )))
                 }
                 _ => {
                     tracing::warn!(target_name = %target.name, "target kind not served yet; its routes answer 501");
@@ -315,6 +330,45 @@ async fn read_proxy_header(
         _ => peer,
     };
     Ok((client, rest))
+}
+
+/// Starts the embedded broker (binding its worker endpoint) or connects to a
+/// standalone one, and the task that owns the link.
+async fn connect_broker(
+    broker: &config::Broker,
+    sender_id: &str,
+    tracker: &TaskTracker,
+    shutdown: CancellationToken,
+) -> anyhow::Result<target::service::Shared> {
+    let engine = scale0_broker::engine::Config {
+        heartbeat_interval: broker.heartbeat_interval,
+        liveness: broker.liveness,
+        max_queue: broker.max_queue,
+        ..Default::default()
+    };
+    let link = match &broker.mode {
+        BrokerMode::Embedded { workers, control } => {
+            let settings = scale0_broker::runtime::Settings {
+                workers: workers.as_str().to_owned(),
+                gateways: None,
+                control: control.as_ref().map(|c| c.as_str().to_owned()),
+                engine,
+            };
+            let mut runtime = scale0_broker::runtime::Broker::bind(settings).await?;
+            let link = runtime.embedded_link(sender_id, EMBEDDED_LINK_QUEUE);
+            tracker.spawn(runtime.run(shutdown.clone()));
+            link
+        }
+        BrokerMode::Connect { endpoint } => {
+            let settings = scale0_broker::link::LinkSettings {
+                heartbeat_interval: broker.heartbeat_interval,
+                liveness: broker.liveness,
+                ..Default::default()
+            };
+            scale0_broker::link::connect(endpoint.as_str(), sender_id, settings).await?
+        }
+    };
+    Ok(target::service::spawn(link, tracker, shutdown))
 }
 
 /// Answers a connection over the limit with 503 and closes it.

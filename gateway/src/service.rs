@@ -18,7 +18,8 @@ use crate::conn::Conn;
 use crate::exchange::{self, Deadlines};
 use crate::failure::Failure;
 use crate::idle::Activity;
-use crate::server::{App, TargetHandle};
+use crate::server::App;
+use crate::target::SendInfo;
 use crate::translate;
 
 /// Serves one request on `conn` (an HTTP/1 connection; HTTP/2 streams get a
@@ -80,14 +81,13 @@ async fn serve(
         .ok_or(Failure::NotImplemented(
             "this kind of target is not served yet",
         ))?;
-    match target {
-        TargetHandle::Handler(handler) => {
+    {
+        {
             let body = read_body(&parts, body, &settings).await?;
-            let sender = handler.settings.send_ident.clone();
             let ctx = translate::Context {
-                sender: &sender,
+                sender: target.sender(),
                 conn_id: conn.id,
-                protocol: handler.settings.protocol,
+                protocol: target.protocol(),
                 pattern: found.pattern,
                 peer: conn.peer,
                 trusted_proxies: &app.trusted_proxies,
@@ -101,11 +101,19 @@ async fn serve(
                 retry_after: settings.retry_after,
             };
             let head_request = parts.method == http::Method::HEAD;
+            let info = SendInfo {
+                idempotent: settings.retryable
+                    || matches!(
+                        parts.method,
+                        http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+                    ),
+            };
             exchange::run(
                 conn.clone(),
-                handler,
+                target,
                 frame,
                 head_request,
+                info,
                 deadlines,
                 &app.tracker,
             )

@@ -1,5 +1,135 @@
-//! Targets: where a route sends its requests. A `handler` target is a pair of
-//! ZeroMQ sockets bound by the gateway exactly as Mongrel2 binds them; the
-//! `service` (broker), `dir` and `proxy` targets come with later issues.
+//! Targets: where a route sends its requests, all speaking Mongrel2 messages.
+//!
+//! - [`handler`]: a pair of ZeroMQ sockets bound by the gateway exactly as
+//!   Mongrel2 binds them, for unchanged Mongrel2 handlers;
+//! - [`service`]: a service of the broker's workers, over the gateway↔broker
+//!   link (embedded or standalone).
+//!
+//! Both keep a [`conns::ConnTable`] of the conn ids they deliver replies to,
+//! and both are reached through a [`Link`].
 
+pub mod conns;
 pub mod handler;
+pub mod service;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// What a target tells a connection about its conn id.
+#[derive(Debug)]
+pub enum ToConn {
+    /// Raw bytes for the client (part of an HTTP response, or WebSocket frames).
+    Data(Bytes),
+    /// The handler closed the connection (empty reply body).
+    Close,
+    /// The handler asked to drop the connection at once (`X ctl cancel`).
+    Cancel,
+    /// The handler refreshed the connection's idle timer (`X ctl keep-alive`).
+    KeepAlive,
+    /// The broker failed the request (no worker, worker died, deadline).
+    Fail {
+        /// 502, 503 or 504.
+        status: u16,
+        /// For 503.
+        retry_after: Duration,
+    },
+}
+
+/// A connection's registration: its reply channel and its close signal.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Where reply messages for the conn id go.
+    pub replies: mpsc::Sender<ToConn>,
+    /// Cancelled when the handler closes or cancels the connection, or when the
+    /// client is too slow, so the connection task ends even while idle.
+    pub close: CancellationToken,
+}
+
+/// Why a request could not be handed to a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The target's queues are full.
+    Overloaded,
+    /// No handler took the request before the deadline.
+    NoHandler,
+    /// The target task has stopped (shutdown).
+    Stopped,
+}
+
+/// What a request tells its target besides the message.
+#[derive(Debug, Clone, Copy)]
+pub struct SendInfo {
+    /// The request may be re-dispatched to another worker if its worker dies
+    /// before answering (GET/HEAD/OPTIONS, or a route marked retryable).
+    pub idempotent: bool,
+}
+
+/// A running target, as connections reach it.
+#[derive(Debug, Clone)]
+pub enum Link {
+    /// A Mongrel2-style handler target.
+    Handler(handler::Handle),
+    /// A broker service.
+    Service(service::Handle),
+}
+
+impl Link {
+    /// The target's index in the config (its identity).
+    pub fn index(&self) -> usize {
+        match self {
+            Link::Handler(h) => h.index,
+            Link::Service(s) => s.index,
+        }
+    }
+
+    /// Registers `conn_id` so replies for it reach `registration`.
+    pub async fn register(&self, conn_id: u64, registration: Registration) -> bool {
+        match self {
+            Link::Handler(h) => h.register(conn_id, registration).await,
+            Link::Service(s) => s.register(conn_id, registration).await,
+        }
+    }
+
+    /// Forgets `conn_id`; with `notify`, the handler (or worker) is told the
+    /// client is gone. Never waits.
+    pub fn unregister(&self, conn_id: u64, notify: bool) -> bool {
+        match self {
+            Link::Handler(h) => h.unregister(conn_id, notify),
+            Link::Service(s) => s.unregister(conn_id, notify),
+        }
+    }
+
+    /// Hands a request message for `conn_id` to the target.
+    pub async fn send(
+        &self,
+        conn_id: u64,
+        frame: Vec<u8>,
+        deadline: Instant,
+        info: SendInfo,
+    ) -> Result<(), SendError> {
+        match self {
+            Link::Handler(h) => h.send(frame, deadline).await,
+            Link::Service(s) => s.send(conn_id, frame, deadline, info).await,
+        }
+    }
+
+    /// The SENDER field of requests to this target.
+    pub fn sender(&self) -> &str {
+        match self {
+            Link::Handler(h) => &h.settings.send_ident,
+            Link::Service(s) => &s.settings.sender_id,
+        }
+    }
+
+    /// Header encoding of requests to this target.
+    pub fn protocol(&self) -> mongrel2_compat::request::Protocol {
+        match self {
+            Link::Handler(h) => h.settings.protocol,
+            Link::Service(_) => mongrel2_compat::request::Protocol::Json,
+        }
+    }
+}

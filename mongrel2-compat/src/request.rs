@@ -38,11 +38,15 @@
 //! ```
 
 mod builder;
+#[cfg(test)]
+mod builder_tests;
+mod built;
 mod decode;
 mod encode;
 mod error;
 mod headers;
 pub mod key;
+mod layout;
 mod notice;
 mod order;
 #[cfg(test)]
@@ -50,7 +54,8 @@ mod prop_tests;
 #[cfg(test)]
 mod tests;
 
-pub use builder::{BuildError, Builder, Built, DropReason, Dropped, DEFAULT_HEADER_COUNT};
+pub use builder::{Builder, DEFAULT_HEADER_COUNT};
+pub use built::{BuildError, Built, DropReason, Dropped};
 pub use decode::{decode, decode_with};
 pub use error::Error;
 pub use headers::{HeaderValue, Headers};

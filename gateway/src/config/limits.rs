@@ -108,3 +108,14 @@ pub const DEFAULT_INDEX_FILE: &str = "index.html";
 
 /// Default `default_ctype` of a `dir` target.
 pub const DEFAULT_CONTENT_TYPE: &str = "text/plain";
+
+/// Default `[broker] heartbeat_interval`.
+pub const DEFAULT_BROKER_HEARTBEAT: Duration = Duration::from_secs(1);
+/// Default `[broker] liveness` (intervals of silence before a peer is dead).
+pub const DEFAULT_BROKER_LIVENESS: u64 = 3;
+/// Largest `[broker] liveness`.
+pub const MAX_BROKER_LIVENESS: u64 = 100;
+/// Default `[broker] max_queue` (requests waiting per service).
+pub const DEFAULT_BROKER_MAX_QUEUE: u64 = 1000;
+/// Largest `[broker] max_queue`.
+pub const MAX_BROKER_MAX_QUEUE: u64 = 1_000_000;

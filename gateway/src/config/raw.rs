@@ -151,7 +151,13 @@ pub(crate) struct RawProxy {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBroker {
-    pub endpoint: String,
+    pub embedded: Option<bool>,
+    pub workers: Option<String>,
+    pub control: Option<String>,
+    pub endpoint: Option<String>,
+    pub heartbeat_interval: Option<String>,
+    pub liveness: Option<u64>,
+    pub max_queue: Option<u64>,
 }
 
 /// A size written as a TOML integer (`4096`) or a string (`"16KiB"`).

@@ -102,8 +102,31 @@ pub struct Proxy {
 /// `scale0 gateway` connects to a standalone broker there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broker {
-    /// The ZeroMQ endpoint.
-    pub endpoint: Endpoint,
+    /// Embedded in the gateway process, or a standalone broker to connect to.
+    pub mode: BrokerMode,
+    /// How often heartbeats flow (broker ↔ workers, gateway ↔ broker).
+    pub heartbeat_interval: std::time::Duration,
+    /// Heartbeat intervals of silence after which a peer is dead.
+    pub liveness: u32,
+    /// Requests that may wait per service while no worker slot is free.
+    pub max_queue: usize,
+}
+
+/// Where the broker runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrokerMode {
+    /// In the gateway process (no ZeroMQ hop between gateway and broker).
+    Embedded {
+        /// Where workers connect (the broker binds a ROUTER there).
+        workers: Endpoint,
+        /// Where `scale0 ctl` connects (REP), if anywhere.
+        control: Option<Endpoint>,
+    },
+    /// A standalone `scale0 broker`: the gateway connects to its gateway endpoint.
+    Connect {
+        /// The broker's gateway endpoint.
+        endpoint: Endpoint,
+    },
 }
 
 impl Target {
@@ -138,8 +161,59 @@ impl Target {
 impl Broker {
     /// Validates `[broker]`.
     pub(crate) fn from_raw(raw: &RawBroker) -> Result<Broker, Error> {
+        let endpoint = |key: &str, value: &Option<String>| -> Result<Option<Endpoint>, Error> {
+            value
+                .as_deref()
+                .map(|v| check::endpoint(field("broker", key), v))
+                .transpose()
+        };
+        let mode = if raw.embedded.unwrap_or(false) {
+            let workers = endpoint("workers", &raw.workers)?.ok_or_else(|| {
+                check::invalid(
+                    field("broker", "workers"),
+                    "",
+                    "an embedded broker needs the endpoint workers connect to",
+                )
+            })?;
+            BrokerMode::Embedded {
+                workers,
+                control: endpoint("control", &raw.control)?,
+            }
+        } else {
+            let endpoint = endpoint("endpoint", &raw.endpoint)?.ok_or_else(|| {
+                check::invalid(
+                    field("broker", "endpoint"),
+                    "",
+                    "set the standalone broker's gateway endpoint, or embedded = true",
+                )
+            })?;
+            BrokerMode::Connect { endpoint }
+        };
+        let heartbeat_interval = check::duration(
+            field("broker", "heartbeat_interval"),
+            raw.heartbeat_interval.as_ref(),
+            DEFAULT_BROKER_HEARTBEAT,
+            check::Zero::Rejected,
+        )?;
+        let liveness = check::count(
+            field("broker", "liveness"),
+            raw.liveness,
+            DEFAULT_BROKER_LIVENESS,
+            1,
+            MAX_BROKER_LIVENESS,
+        )?;
+        let max_queue = check::count(
+            field("broker", "max_queue"),
+            raw.max_queue,
+            DEFAULT_BROKER_MAX_QUEUE,
+            0,
+            MAX_BROKER_MAX_QUEUE,
+        )?;
         Ok(Broker {
-            endpoint: check::endpoint(field("broker", "endpoint"), &raw.endpoint)?,
+            mode,
+            heartbeat_interval,
+            liveness: u32::try_from(liveness).unwrap_or(u32::MAX),
+            max_queue: check::to_usize(field("broker", "max_queue"), max_queue)?,
         })
     }
 }

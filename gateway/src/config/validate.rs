@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use super::check::{self, field};
 use super::limits::{MAX_LISTENERS, MAX_TARGETS};
 use super::raw::RawConfig;
-use super::{host, Broker, Config, Error, Gateway, Listener, RouteSettings, Target, TargetKind};
+use super::{host, Broker, BrokerMode, Config, Error, Gateway, Listener, RouteSettings, Target, TargetKind};
 
 /// Validates a parsed file into a [`Config`].
 pub(crate) fn validate(raw: &RawConfig) -> Result<Config, Error> {
@@ -62,7 +62,23 @@ fn listeners(raw: &RawConfig, gateway: &Gateway) -> Result<Vec<Listener>, Error>
 /// Checks that every endpoint the gateway binds is bound once, and that service targets have a
 /// broker to reach.
 fn check_targets(targets: &[Target], broker: Option<&Broker>) -> Result<(), Error> {
-    let mut bound: HashSet<&str> = broker.iter().map(|b| b.endpoint.as_str()).collect();
+    let mut bound: HashSet<&str> = HashSet::new();
+    if let Some(Broker {
+        mode: BrokerMode::Embedded { workers, control },
+        ..
+    }) = broker
+    {
+        bound.insert(workers.as_str());
+        if let Some(control) = control {
+            if !bound.insert(control.as_str()) {
+                return Err(Error::Duplicate {
+                    field: "broker.control".into(),
+                    what: "endpoint (same as broker.workers)",
+                    value: control.as_str().to_owned(),
+                });
+            }
+        }
+    }
     for target in targets {
         let scope = format!("target.{}", target.name);
         match &target.kind {

@@ -9,16 +9,16 @@
 //! as Mongrel2 does. Requests wait in a bounded queue while no handler is
 //! connected and are dropped once their requester has given up.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
-use bytes::Bytes;
-use mongrel2_compat::reply::{self, Extended, Kind};
 use mongrel2_compat::request::{self, Protocol};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::conns::ConnTable;
+use super::{Registration, SendError};
 use crate::zmq_async::AsyncSocket;
 
 /// Commands a connection can queue for the target before it must wait.
@@ -33,29 +33,6 @@ pub const CONN_REPLY_QUEUE: usize = 64;
 pub const MAX_REPLY_BYTES: i64 = 64 * 1024 * 1024;
 /// How long a disconnect notice may wait for a handler before it is dropped.
 const NOTICE_DEADLINE: Duration = Duration::from_secs(10);
-
-/// What the target tells a connection about its conn id.
-#[derive(Debug)]
-pub enum ToConn {
-    /// Raw bytes for the client (part of an HTTP response, or WebSocket frames).
-    Data(Bytes),
-    /// The handler closed the connection (empty reply body).
-    Close,
-    /// The handler asked to drop the connection at once (`X ctl cancel`).
-    Cancel,
-    /// The handler refreshed the connection's idle timer (`X ctl keep-alive`).
-    KeepAlive,
-}
-
-/// A connection's registration: its reply channel and its close signal.
-#[derive(Debug, Clone)]
-pub struct Registration {
-    /// Where reply messages for the conn id go.
-    pub replies: mpsc::Sender<ToConn>,
-    /// Cancelled when the handler closes or cancels the connection, or when the
-    /// client is too slow, so the connection task ends even while idle.
-    pub close: CancellationToken,
-}
 
 enum Command {
     Register {
@@ -94,19 +71,10 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct Handle {
     commands: mpsc::Sender<Command>,
+    /// The target's index in the config.
+    pub index: usize,
     /// The target's settings.
     pub settings: std::sync::Arc<Settings>,
-}
-
-/// Why a request could not be handed to a handler.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendError {
-    /// The target's queues are full.
-    Overloaded,
-    /// No handler took the request before the deadline.
-    NoHandler,
-    /// The target task has stopped (shutdown).
-    Stopped,
 }
 
 impl std::fmt::Debug for Command {
@@ -187,6 +155,7 @@ impl Handle {
 /// Binds the target's sockets and starts its task on `tracker`.
 pub fn spawn(
     ctx: &zmq::Context,
+    index: usize,
     settings: Settings,
     tracker: &tokio_util::task::TaskTracker,
     shutdown: CancellationToken,
@@ -208,12 +177,16 @@ pub fn spawn(
     let settings = std::sync::Arc::new(settings);
     let task = Task {
         settings: settings.clone(),
-        conns: HashMap::new(),
+        conns: ConnTable::default(),
         pending: VecDeque::new(),
         notice: Vec::new(),
     };
     tracker.spawn(task.run(push, sub, rx, shutdown));
-    Ok(Handle { commands, settings })
+    Ok(Handle {
+        commands,
+        index,
+        settings,
+    })
 }
 
 struct Pending {
@@ -224,7 +197,7 @@ struct Pending {
 
 struct Task {
     settings: std::sync::Arc<Settings>,
-    conns: HashMap<u64, Registration>,
+    conns: ConnTable,
     pending: VecDeque<Pending>,
     notice: Vec<u8>,
 }
@@ -291,10 +264,10 @@ impl Task {
                 conn_id,
                 registration,
             } => {
-                self.conns.insert(conn_id, registration);
+                self.conns.register(conn_id, registration);
             }
             Command::Unregister { conn_id, notify } => {
-                if self.conns.remove(&conn_id).is_some() && notify {
+                if self.conns.remove(conn_id) && notify {
                     self.queue_disconnect(conn_id);
                 }
             }
@@ -336,41 +309,15 @@ impl Task {
     }
 
     fn on_reply(&mut self, frame: &[u8]) {
-        let parsed = match reply::parse(frame) {
-            Ok(parsed) => parsed,
-            Err(e) => {
-                tracing::warn!(target_name = %self.settings.name, "dropped malformed reply: {e}");
-                return;
-            }
-        };
-        let body = match &parsed.kind {
-            Kind::Data(body) => Some(Bytes::copy_from_slice(body)),
-            _ => None,
-        };
-        for &conn_id in &parsed.ids {
-            let Some(registration) = self.conns.get(&conn_id) else {
-                if !matches!(parsed.kind, Kind::Extended(Extended::Ctl(_))) {
+        match self.conns.route(frame) {
+            Ok(unknown) => {
+                for conn_id in unknown {
                     self.queue_disconnect(conn_id);
                 }
-                continue;
-            };
-            let (message, ends) = match &parsed.kind {
-                Kind::Data(_) => (ToConn::Data(body.clone().unwrap_or_default()), false),
-                Kind::Close => (ToConn::Close, true),
-                Kind::Extended(Extended::Ctl(ctl)) if ctl.cancel => (ToConn::Cancel, true),
-                Kind::Extended(Extended::Ctl(_)) => (ToConn::KeepAlive, false),
-                // Mongrel2 drops the connection for an unknown extension key.
-                Kind::Extended(_) => (ToConn::Cancel, true),
-            };
-            let delivered = registration.replies.try_send(message).is_ok();
-            if ends || !delivered {
-                if !delivered {
-                    tracing::info!(target_name = %self.settings.name, conn_id, "client too slow: reply queue full; dropping the connection");
-                }
-                registration.close.cancel();
-                self.conns.remove(&conn_id);
+            }
+            Err(e) => {
+                tracing::warn!(target_name = %self.settings.name, "dropped malformed reply: {e}");
             }
         }
     }
 }
-

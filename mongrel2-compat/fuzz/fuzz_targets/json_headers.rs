@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use mongrel2_compat::json::{self, JsonValue, ObjectWriter};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(object) = json::parse_object(data) else { return };
+    let Ok(object) = json::parse_object(data) else {
+        return;
+    };
     let mut text = Vec::new();
     let mut writer = ObjectWriter::new(&mut text);
     for (key, value) in &object {
@@ -18,6 +20,9 @@ fuzz_target!(|data: &[u8]| {
     }
     writer.finish();
     let again = json::parse_object(&text).expect("Mongrel2-form JSON parses");
-    let kept: Vec<_> = object.into_iter().filter(|(_, v)| !matches!(v, JsonValue::Other(_))).collect();
+    let kept: Vec<_> = object
+        .into_iter()
+        .filter(|(_, v)| !matches!(v, JsonValue::Other(_)))
+        .collect();
     assert_eq!(again, kept);
 });

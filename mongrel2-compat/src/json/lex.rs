@@ -43,7 +43,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Decodes one escape (the `\` already read) onto `buf`.
-    pub(super) fn escape(&mut self, buf: &mut Vec<u8>) -> Result<(), Error> {
+    fn escape(&mut self, buf: &mut Vec<u8>) -> Result<(), Error> {
         let offset = self.pos - 1;
         let decoded = match self.next_byte("a string")? {
             byte @ (b'"' | b'\\' | b'/') => byte,
@@ -60,7 +60,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Decodes `XXXX` after `\u` (and a following `\uXXXX` low surrogate) as UTF-8 onto `buf`.
-    pub(super) fn unicode(&mut self, offset: usize, buf: &mut Vec<u8>) -> Result<(), Error> {
+    fn unicode(&mut self, offset: usize, buf: &mut Vec<u8>) -> Result<(), Error> {
         let unit = self.hex4(offset)?;
         let code = match unit {
             0xD800..=0xDBFF => {
@@ -83,7 +83,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Four hex digits as a number; `offset` is the escape's backslash, for the error.
-    pub(super) fn hex4(&mut self, offset: usize) -> Result<u32, Error> {
+    fn hex4(&mut self, offset: usize) -> Result<u32, Error> {
         let mut value = 0;
         for _ in 0..4 {
             let digit = match self.next_byte("a string")? {

@@ -3,8 +3,10 @@
 
 use std::borrow::Cow;
 
+use super::built::{BuildError, Built, DropReason, Dropped};
+use super::layout::{Meta, Pair};
 use super::order::{Added, Table};
-use super::{key, HeaderValue, Headers, Protocol, Request};
+use super::{key, HeaderValue, Protocol, Request};
 
 /// Mongrel2's default `limits.header_count`: client headers beyond this many keys are dropped.
 pub const DEFAULT_HEADER_COUNT: usize = 1280;
@@ -50,51 +52,6 @@ enum ForwardedFor<'a> {
     Value(&'a [u8]),
     /// Nothing added; a client value stays as sent (`no_clobber_xff=1`).
     Keep,
-}
-
-/// A request laid out by [`Builder::build`], and the client header values Mongrel2 would have
-/// dropped (it logs them and forwards the request anyway; the caller may log or reject).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Built<'a> {
-    /// The request, headers in wire order for its protocol.
-    pub request: Request<'a>,
-    /// Client header lines left out, in arrival order.
-    pub dropped: Vec<Dropped<'a>>,
-}
-
-/// One client header line left out of a built request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dropped<'a> {
-    /// The header name as the client sent it.
-    pub name: &'a [u8],
-    /// The value that was left out.
-    pub value: &'a [u8],
-    /// Why.
-    pub reason: DropReason,
-}
-
-/// Why Mongrel2 leaves a client header line out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DropReason {
-    /// The name already had 5 values (`MAX_DUPE_HEADERS`).
-    TooManyValues,
-    /// The table already held `limits.header_count` keys.
-    TableFull,
-}
-
-/// A part [`Builder::build`] needs is missing or would make the frame unparsable.
-#[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// A required part was never set (`"path"`, `"method"`, `"pattern"`, `"remote_addr"`).
-    #[error("request builder is missing the {0}")]
-    Missing(&'static str),
-    /// The sender or path is empty or contains a space, which would break the frame's fields.
-    #[error("request {field} must be non-empty and contain no space")]
-    BadField {
-        /// `"sender"` or `"path"`.
-        field: &'static str,
-    },
 }
 
 impl<'a> Builder<'a> {
@@ -230,11 +187,35 @@ impl<'a> Builder<'a> {
 
     /// Lays the request out in Mongrel2's order for its protocol.
     pub fn build(self) -> Result<Built<'a>, BuildError> {
-        let path = field("sender", Some(self.sender)).and_then(|_| field("path", self.path))?;
-        let method = self.method.ok_or(BuildError::Missing("method"))?;
-        let pattern = self.pattern.ok_or(BuildError::Missing("pattern"))?;
-        let remote_addr = self.remote_addr.ok_or(BuildError::Missing("remote_addr"))?;
+        field("sender", Some(self.sender))?;
+        let meta = Meta {
+            path: field("path", self.path)?,
+            method: self.method.ok_or(BuildError::Missing("method"))?,
+            version: self.version,
+            uri: self.uri,
+            query: self.query,
+            fragment: self.fragment,
+            pattern: self.pattern.ok_or(BuildError::Missing("pattern"))?,
+            url_scheme: self.url_scheme,
+            remote_addr: self.remote_addr.ok_or(BuildError::Missing("remote_addr"))?,
+        };
+        let (sender, conn_id, body, protocol) =
+            (self.sender, self.conn_id, self.body, self.protocol);
+        let (table, dropped) = self.fill_table(meta.remote_addr);
+        let request = Request {
+            sender,
+            conn_id,
+            path: meta.path,
+            headers: meta.layout(protocol, table),
+            body,
+            protocol,
+        };
+        Ok(Built { request, dropped })
+    }
 
+    /// The header table filled in Mongrel2's order (client lines, `x-forwarded-for`, extras),
+    /// as (key, value) pairs in scan order, and the client lines it left out.
+    fn fill_table(self, remote_addr: &'a [u8]) -> (Vec<Pair<'a>>, Vec<Dropped<'a>>) {
         let mut table = Table::new(self.header_count);
         let mut dropped = Vec::new();
         for &(name, value) in &self.headers {
@@ -260,8 +241,7 @@ impl<'a> Builder<'a> {
         for (name, value) in self.extra {
             table.set(name, value);
         }
-
-        let table: Vec<_> = table
+        let pairs = table
             .into_scan_order()
             .into_iter()
             .map(|entry| {
@@ -272,53 +252,7 @@ impl<'a> Builder<'a> {
                 (entry.key, value)
             })
             .collect();
-        let pair = |key: &'static [u8], value: Option<&'a [u8]>| {
-            value.map(|value| (Cow::Borrowed(key), HeaderValue::One(Cow::Borrowed(value))))
-        };
-        let headers: Headers<'a> = match self.protocol {
-            Protocol::Json => pair(key::PATH, Some(path))
-                .into_iter()
-                .chain(table)
-                .chain(
-                    [
-                        pair(key::METHOD, Some(method)),
-                        pair(key::VERSION, self.version),
-                        pair(key::URI, self.uri),
-                        pair(key::QUERY, self.query),
-                        pair(key::FRAGMENT, self.fragment),
-                        pair(key::PATTERN, Some(pattern)),
-                        pair(key::URL_SCHEME, Some(self.url_scheme)),
-                        pair(key::REMOTE_ADDR, Some(remote_addr)),
-                    ]
-                    .into_iter()
-                    .flatten(),
-                )
-                .collect(),
-            Protocol::Tnetstring => [
-                pair(key::REMOTE_ADDR, Some(remote_addr)),
-                pair(key::METHOD, Some(method)),
-                pair(key::URL_SCHEME, Some(self.url_scheme)),
-                pair(key::PATTERN, Some(pattern)),
-                pair(key::FRAGMENT, self.fragment),
-                pair(key::QUERY, self.query),
-                pair(key::URI, self.uri),
-                pair(key::VERSION, self.version),
-                pair(key::PATH, Some(path)),
-            ]
-            .into_iter()
-            .flatten()
-            .chain(table.into_iter().rev())
-            .collect(),
-        };
-        let request = Request {
-            sender: self.sender,
-            conn_id: self.conn_id,
-            path,
-            headers,
-            body: self.body,
-            protocol: self.protocol,
-        };
-        Ok(Built { request, dropped })
+        (pairs, dropped)
     }
 }
 

@@ -141,7 +141,8 @@ fn connections_over_max_connections_get_a_polite_503_and_are_closed() {
 #[test]
 fn client_sending_half_a_head_is_cut_after_header_read_timeout() {
     let timeout = Duration::from_millis(300);
-    let (gateway, _dir) = gateway("", "header_read_timeout = \"300ms\"", &["/"]);
+    let listener = "header_read_timeout = \"300ms\"\nkeepalive_timeout = \"60s\"";
+    let (gateway, _dir) = gateway("", listener, &["/"]);
     let mut client = Conn::connect(gateway.port()).unwrap();
     let start = Instant::now();
     client.send(b"GET /slow HTTP/1.1\r\nHost: loc").unwrap();
@@ -152,10 +153,14 @@ fn client_sending_half_a_head_is_cut_after_header_read_timeout() {
 }
 
 #[test]
-fn client_sending_nothing_is_cut_after_header_read_timeout() {
+fn client_sending_nothing_is_cut_after_keepalive_timeout() {
     let timeout = Duration::from_millis(300);
-    let (gateway, _dir) = gateway("", "header_read_timeout = \"300ms\"", &["/"]);
+    let listener = "keepalive_timeout = \"300ms\"\nheader_read_timeout = \"60s\"";
+    let (gateway, _dir) = gateway("", listener, &["/"]);
     let mut client = Conn::connect(gateway.port()).unwrap();
+    let start = Instant::now();
     let got = client.read_to_eof(timeout + SLACK).unwrap();
+    let elapsed = start.elapsed();
     assert!(got.is_empty(), "{}", String::from_utf8_lossy(&got));
+    assert!(elapsed >= timeout / 2, "cut too early, after {elapsed:?}");
 }

@@ -46,7 +46,8 @@ fn handler_that_never_answers_is_a_504_and_then_gets_a_disconnect_notice() {
     );
     assert!(elapsed >= REPLY_TIMEOUT, "504 before the deadline: {elapsed:?}");
     // A late reply could not be told apart from the next response: the
-    // connection ends, and the handler is told.
+    // connection ends (and the response says so), and the handler is told.
+    assert_eq!(header(&headers, "connection"), Some("close"));
     assert!(client.closed_within(SLACK).unwrap(), "connection left open");
     rig.expect_disconnect(conn_id);
 }
@@ -67,6 +68,9 @@ fn reply_that_is_not_http_is_a_502_and_other_connections_are_still_served() {
         String::from_utf8_lossy(&body),
         "Bad Gateway: the handler sent an invalid response\n"
     );
+    // The reply stream for this connection is lost: it ends, and says so.
+    assert_eq!(header(&headers, "connection"), Some("close"));
+    assert!(client.closed_within(SLACK).unwrap(), "connection left open");
     rig.expect_disconnect(request.conn_id);
 
     let (mut next, incoming) = rig.get("/after");

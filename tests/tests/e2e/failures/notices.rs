@@ -4,7 +4,7 @@
 //! itself, as with Mongrel2 (captures json-06, json-09b, json-09c).
 
 use mongrel2_compat::handler::http_response;
-use scale0_tests::client::split_response;
+use scale0_tests::client::{response_len, split_response};
 use scale0_tests::mongrel2::DEFAULT_SEND_IDENT;
 
 use super::{header, Rig, SLACK, WAIT};
@@ -55,6 +55,37 @@ fn handler_closing_after_its_reply_closes_the_client_without_a_notice() {
     assert_eq!(body, b"bye\n");
     assert!(client.closed_within(SLACK).unwrap(), "connection left open");
     // Whatever the gateway sent about that id came before the next request.
+    assert_no_notice_for(&rig, request.conn_id);
+}
+
+#[test]
+fn handler_closing_ends_a_reply_framed_by_close_with_its_whole_body() {
+    let rig = Rig::start("reply_timeout = \"300ms\"");
+    let (mut client, incoming) = rig.get("/until-close");
+    let request = incoming.request().unwrap();
+    // No Content-Length: the body runs until the handler closes (the usual
+    // way a Mongrel2 handler streams), sent in quick succession.
+    for part in [
+        &b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n"[..],
+        b"part one\n",
+        b"part two\n",
+    ] {
+        rig.handler.reply(&request, part).unwrap();
+    }
+    rig.handler.close(&request).unwrap();
+    let got = client.read_to_eof(WAIT).unwrap();
+    assert!(
+        response_len(&got).is_some(),
+        "the response was cut short: {}",
+        String::from_utf8_lossy(&got)
+    );
+    let (status, headers, body) = split_response(&got).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "transfer-encoding"), Some("chunked"));
+    assert_eq!(
+        String::from_utf8_lossy(&body),
+        "9\r\npart one\n\r\n9\r\npart two\n\r\n0\r\n\r\n"
+    );
     assert_no_notice_for(&rig, request.conn_id);
 }
 

@@ -1,0 +1,154 @@
+//! The table of connection ids a target knows, and the routing of Mongrel2
+//! reply messages to them — shared by handler targets (replies from the SUB
+//! socket) and service targets (replies relayed by the broker).
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use mongrel2_compat::reply::{self, Extended, Kind};
+
+use super::{Registration, ToConn};
+
+/// Connection ids registered with one target.
+#[derive(Debug, Default)]
+pub struct ConnTable {
+    conns: HashMap<u64, Registration>,
+}
+
+impl ConnTable {
+    /// Replies for `conn_id` go to `registration` from now on.
+    pub fn register(&mut self, conn_id: u64, registration: Registration) {
+        self.conns.insert(conn_id, registration);
+    }
+
+    /// Forgets `conn_id`; true if it was registered.
+    pub fn remove(&mut self, conn_id: u64) -> bool {
+        self.conns.remove(&conn_id).is_some()
+    }
+
+    /// True if `conn_id` is registered.
+    pub fn contains(&self, conn_id: u64) -> bool {
+        self.conns.contains_key(&conn_id)
+    }
+
+    /// Sends `message` to `conn_id` if registered; a full queue drops the
+    /// connection (the client is too slow). False if it was not delivered.
+    pub fn deliver(&mut self, conn_id: u64, message: ToConn) -> bool {
+        let Some(registration) = self.conns.get(&conn_id) else {
+            return false;
+        };
+        let ends = matches!(message, ToConn::Close | ToConn::Cancel | ToConn::Fail { .. });
+        let delivered = registration.replies.try_send(message).is_ok();
+        if !delivered {
+            tracing::info!(conn_id, "client too slow: reply queue full; dropping the connection");
+        }
+        if ends || !delivered {
+            registration.close.cancel();
+            self.conns.remove(&conn_id);
+        }
+        delivered
+    }
+
+    /// Routes one Mongrel2 reply message to its conn ids. Returns the ids that
+    /// are not registered and deserve a disconnect notice (Mongrel2 sends one
+    /// for every unknown id, except for `X ctl` messages).
+    pub fn route(&mut self, frame: &[u8]) -> Result<Vec<u64>, reply::Error> {
+        let parsed = reply::parse(frame)?;
+        let body = match &parsed.kind {
+            Kind::Data(body) => Bytes::copy_from_slice(body),
+            _ => Bytes::new(),
+        };
+        let mut unknown = Vec::new();
+        for &conn_id in &parsed.ids {
+            if !self.conns.contains_key(&conn_id) {
+                if !matches!(parsed.kind, Kind::Extended(Extended::Ctl(_))) {
+                    unknown.push(conn_id);
+                }
+                continue;
+            }
+            let message = match &parsed.kind {
+                Kind::Data(_) => ToConn::Data(body.clone()),
+                Kind::Close => ToConn::Close,
+                Kind::Extended(Extended::Ctl(ctl)) if ctl.cancel => ToConn::Cancel,
+                Kind::Extended(Extended::Ctl(_)) => ToConn::KeepAlive,
+                // Mongrel2 drops the connection for an unknown extension key.
+                Kind::Extended(_) => ToConn::Cancel,
+            };
+            self.deliver(conn_id, message);
+        }
+        Ok(unknown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc;
+    use tokio_util::sync::CancellationToken;
+
+    fn registration(capacity: usize) -> (Registration, mpsc::Receiver<ToConn>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (
+            Registration {
+                replies: tx,
+                close: CancellationToken::new(),
+            },
+            rx,
+        )
+    }
+
+    #[test]
+    fn data_reaches_every_listed_id_and_unknown_ids_are_reported() {
+        let mut table = ConnTable::default();
+        let (r1, mut rx1) = registration(4);
+        let (r2, mut rx2) = registration(4);
+        table.register(1, r1);
+        table.register(2, r2);
+        let unknown = table.route(b"uuid 5:1 2 9, hello").unwrap();
+        assert_eq!(unknown, vec![9]);
+        for rx in [&mut rx1, &mut rx2] {
+            assert!(matches!(rx.try_recv(), Ok(ToConn::Data(b)) if &b[..] == b"hello"));
+        }
+    }
+
+    #[test]
+    fn close_forgets_the_id_and_signals_the_connection() {
+        let mut table = ConnTable::default();
+        let (r, mut rx) = registration(4);
+        let close = r.close.clone();
+        table.register(7, r);
+        assert!(table.route(b"uuid 1:7, ").unwrap().is_empty());
+        assert!(matches!(rx.try_recv(), Ok(ToConn::Close)));
+        assert!(close.is_cancelled());
+        assert!(!table.contains(7));
+        assert_eq!(table.route(b"uuid 1:7, late").unwrap(), vec![7], "now unknown");
+    }
+
+    #[test]
+    fn ctl_to_unknown_ids_gets_no_notice() {
+        let mut table = ConnTable::default();
+        let unknown = table
+            .route(b"uuid 4:X 20, 31:3:ctl,21:10:keep-alive,4:true!}]")
+            .unwrap();
+        assert!(unknown.is_empty());
+    }
+
+    #[test]
+    fn a_full_queue_drops_the_slow_connection() {
+        let mut table = ConnTable::default();
+        let (r, _rx) = registration(1);
+        let close = r.close.clone();
+        table.register(3, r);
+        table.route(b"uuid 1:3, a").unwrap();
+        table.route(b"uuid 1:3, b").unwrap();
+        assert!(close.is_cancelled());
+        assert!(!table.contains(3));
+    }
+
+    #[test]
+    fn malformed_replies_are_errors_not_panics() {
+        let mut table = ConnTable::default();
+        assert!(table.route(b"no-length-here").is_err());
+        assert!(table.route(b"uuid 3:1,2, x").is_err());
+    }
+}
