@@ -41,4 +41,6 @@
 pub mod engine;
 mod envelope;
 pub mod zmq_async;
+pub mod link;
+pub mod runtime;
 pub mod protocol;
