@@ -10,6 +10,11 @@ use mongrel2_compat::request::{Builder, Protocol};
 
 use crate::config::Cidr;
 
+/// Client headers that would impersonate keys only the server may set: a
+/// handler trusts `x-mongrel2-upload-*` to name a temp file it then reads.
+/// Mongrel2 forwards them; Scale0 drops them (docs/differences.md).
+pub const SPOOFABLE: [&str; 2] = ["x-mongrel2-upload-start", "x-mongrel2-upload-done"];
+
 /// What the handler is told about the request besides its own bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -62,6 +67,7 @@ pub fn to_message(
             parts
                 .headers
                 .iter()
+                .filter(|(name, _)| !SPOOFABLE.contains(&name.as_str()))
                 .map(|(name, value)| (name.as_str().as_bytes(), value.as_bytes())),
         );
     let built = Builder::new(ctx.sender.as_bytes(), ctx.conn_id, ctx.protocol)
@@ -149,6 +155,32 @@ mod tests {
         let p = parts(&["1.2.3.4, nonsense"]);
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         assert_eq!(client_addr(peer, &p, &trusted), peer);
+    }
+
+    #[test]
+    fn clients_cannot_forge_upload_keys() {
+        let p = http::Request::builder()
+            .uri("/up")
+            .header("x-mongrel2-upload-done", "/etc/passwd")
+            .header("x-mongrel2-upload-start", "/etc/passwd")
+            .header("host", "localhost")
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0;
+        let ctx = Context {
+            sender: "s",
+            conn_id: 1,
+            protocol: Protocol::Json,
+            pattern: "/",
+            peer: "127.0.0.1:5000".parse().unwrap(),
+            trusted_proxies: &[],
+            scheme: "http",
+        };
+        let frame = to_message(&p, b"", &ctx).unwrap();
+        let text = String::from_utf8_lossy(&frame);
+        assert!(!text.contains("x-mongrel2-upload"), "{text}");
+        assert!(text.contains("\"host\":\"localhost\""), "{text}");
     }
 
     #[test]
