@@ -102,6 +102,9 @@ pub async fn run(
             break;
         }
         let message = tokio::select! {
+            // Queued replies first: a handler's data followed by its close
+            // message must both be read before the close signal counts.
+            biased;
             m = state.rx.recv() => m,
             _ = conn.close_signal().cancelled() => None,
             _ = tokio::time::sleep_until(deadline) => {
@@ -163,6 +166,9 @@ async fn pump(
     let mut events = Vec::new();
     loop {
         let message = tokio::select! {
+            // Queued replies first: a handler's data followed by its close
+            // message must both be read before the close signal counts.
+            biased;
             m = state.rx.recv() => m,
             _ = conn.close_signal().cancelled() => None,
             _ = tokio::time::sleep(idle) => {

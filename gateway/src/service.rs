@@ -39,6 +39,7 @@ pub async fn handle(
     };
     let (parts, body) = request.into_parts();
     let mut entry = Entry::new(&parts, conn.id, conn.peer);
+    let http1 = parts.version < Version::HTTP_2;
     let response = match serve(&app, &conn, parts, body, &mut entry).await {
         Ok(response) => response,
         Err(failure) => {
@@ -46,7 +47,15 @@ pub async fn handle(
             if failure.fault() != crate::failure::Fault::Client {
                 tracing::info!(conn_id = conn.id, "{}", failure.message());
             }
-            failure.response()
+            let mut response = failure.response();
+            if http1 && conn.close_signal().is_cancelled() {
+                // The gateway is ending this connection (deadline, bad reply,
+                // handler close): say so, so the client does not reuse it.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            }
+            response
         }
     };
     entry.status = response.status().as_u16();
