@@ -111,7 +111,7 @@ impl Engine {
                 );
             }
             Event::Cancel { gateway, request } => self.cancel(gateway, request, now, out),
-            Event::GatewayHeartbeat { gateway } => self.gateway_heartbeat(gateway, now),
+            Event::GatewayHeartbeat { gateway } => self.gateway_heartbeat(gateway, now, out),
             Event::GatewayDisconnect { gateway } => self.gateway_disconnect(gateway, out),
             Event::Tick => self.tick(now, out),
         }

@@ -44,3 +44,4 @@ pub mod zmq_async;
 pub mod link;
 pub mod runtime;
 pub mod protocol;
+pub mod worker;

@@ -1,86 +1,241 @@
-//! The gateway's side of the gateway↔broker link (placeholder written by the
-//! lead so the gateway builds; the broker I/O engineer replaces this file).
+//! The gateway's side of the gateway↔broker link: one type, [`Link`], whether the broker runs in the same
+//! process ([`Broker::embedded_link`](crate::runtime::Broker::embedded_link): bounded tokio channels
+//! straight into the broker's loop, no ZeroMQ hop) or apart ([`connect`]: a task owning a DEALER that
+//! speaks S0G/1 to the broker's gateway ROUTER). So the gateway is written once.
+//!
+//! The gateway sends [`ToBroker`] (SUBMIT a Mongrel2 request message for a service, CANCEL it) and
+//! receives [`FromBroker`]: the workers' Mongrel2 replies for its conn ids, FAILs with an HTTP status, and
+//! `Up`/`Down` as the broker comes and goes. Contract, for both kinds of link:
+//!
+//! * every `Submit` ends in replies for its conn id, or a `Fail` (possibly after replies, when the worker
+//!   died mid-stream: close the client connection if its response is incomplete);
+//! * after `Down`, nothing submitted before it will get a reply; requests still awaiting their first reply
+//!   are failed by the link itself: the standalone link sends `Fail` 502 `broker-lost` for each request
+//!   it handed to the broker and heard nothing about; a submit it cannot hand over at all (no connection,
+//!   socket queue full) gets `Fail` 503 `broker-unreachable` at once; an embedded broker fails everything
+//!   through its engine when it stops (503 for queued requests, 502 for held ones) before `Down`;
+//! * a `Fail` may name a request the gateway no longer waits for (e.g. a late FAIL after a `Down`): ignore
+//!   it;
+//! * the receiver must be read promptly and never wait on the sender (the broker and the link task never
+//!   wait on the gateway: an embedded broker drops what does not fit, counted; the standalone link stops
+//!   reading its socket until there is room).
+
+mod outstanding;
+mod task;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
-/// What a gateway sends the broker.
-#[derive(Debug)]
+use crate::protocol::{self, validate_sender_id};
+use crate::zmq_async::{self, Hwm};
+
+pub(crate) use outstanding::Outstanding;
+
+/// What a gateway asks of the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToBroker {
-    /// A request for a service.
+    /// Serve this request with a worker of `service`.
     Submit {
-        /// The gateway's id for the request.
+        /// The gateway's id for the request, never reused for the life of the gateway.
         request: u64,
-        /// The service.
+        /// Target service.
         service: String,
-        /// The Mongrel2 request message.
+        /// The Mongrel2 request message; its sender field is the link's sender id.
         payload: Bytes,
-        /// Time left to the first reply.
+        /// Time allowed until the first reply; zero means the broker's default.
         deadline: Duration,
-        /// May be re-dispatched if its worker dies before replying.
+        /// Safe to re-dispatch to another worker if its worker dies before replying.
         idempotent: bool,
     },
-    /// The client went away.
+    /// The client went away or a gateway-side timeout fired.
     Cancel {
-        /// The gateway's id for the request.
+        /// The id from `Submit`.
         request: u64,
     },
 }
 
-/// What the broker sends a gateway.
-#[derive(Debug)]
+/// What the broker (or the link itself) tells a gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FromBroker {
-    /// A Mongrel2 reply message for one of the gateway's conn ids.
+    /// A Mongrel2 reply message for one or more of this gateway's conn ids, as the worker sent it.
     Reply(Bytes),
-    /// The broker gave up on a request.
+    /// The request will get no (more) replies: answer the client with `status` if nothing was sent yet.
     Fail {
-        /// The gateway's id for the request.
+        /// The id from `Submit`.
         request: u64,
         /// 502, 503 or 504.
         status: u16,
-        /// For 503.
+        /// Value for Retry-After (503); zero when none.
         retry_after: Duration,
-        /// Why.
+        /// Why, for logs and metrics: a S0G/1 reason token, or `broker-lost`, `broker-unreachable`,
+        /// `link-overloaded` from the link itself.
         reason: String,
     },
-    /// The broker is reachable.
+    /// The broker is reachable (again): submits will be served.
     Up,
-    /// The broker went silent.
+    /// The broker is gone (silent for liveness × interval, or said DISCONNECT); see the module docs.
     Down,
 }
 
-/// Heartbeat settings of a standalone link.
-#[derive(Debug, Clone, Default)]
-pub struct LinkSettings {
-    /// How often heartbeats flow.
-    pub heartbeat_interval: Duration,
-    /// Intervals of silence before the broker counts as dead.
-    pub liveness: u32,
-}
+/// Reason of the 502 a standalone link gives each request it handed over when the broker goes silent.
+pub const REASON_BROKER_LOST: &str = "broker-lost";
+/// Reason of the 503 for a submit the link could not hand to the broker at all.
+pub const REASON_BROKER_UNREACHABLE: &str = "broker-unreachable";
+/// Reason of the 503 for a submit beyond [`LinkSettings::max_outstanding`].
+pub const REASON_LINK_OVERLOADED: &str = "link-overloaded";
 
-/// Both directions of a link.
+/// One gateway's link to a broker: a bounded sender of [`ToBroker`] and a bounded receiver of
+/// [`FromBroker`].
 #[derive(Debug)]
 pub struct Link {
     tx: mpsc::Sender<ToBroker>,
     rx: mpsc::Receiver<FromBroker>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Link {
-    /// The two halves.
+    pub(crate) fn new(
+        tx: mpsc::Sender<ToBroker>,
+        rx: mpsc::Receiver<FromBroker>,
+        task: Option<JoinHandle<()>>,
+    ) -> Self {
+        Link { tx, rx, task }
+    }
+
+    /// The two halves, for a gateway that submits from many tasks (clone the sender) and reads replies in
+    /// one. Dropping the sender ends the link (a standalone link says DISCONNECT to the broker first).
     pub fn split(self) -> (mpsc::Sender<ToBroker>, mpsc::Receiver<FromBroker>) {
         (self.tx, self.rx)
     }
+
+    /// Like [`Link::split`], plus the standalone link's task (none for an embedded link), so a gateway
+    /// shutting down can wait for the DISCONNECT to be sent after dropping the sender.
+    pub fn into_parts(
+        self,
+    ) -> (
+        mpsc::Sender<ToBroker>,
+        mpsc::Receiver<FromBroker>,
+        Option<JoinHandle<()>>,
+    ) {
+        (self.tx, self.rx, self.task)
+    }
 }
 
-/// Connects to a standalone broker (not built yet).
+/// Tunables of a standalone link. The heartbeat timing must match the broker's (`engine::Config`), since
+/// S0G/1 heartbeats carry none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSettings {
+    /// How often the link heartbeats the broker; also the unit of liveness. Default 1 s (the spec's).
+    pub heartbeat_interval: Duration,
+    /// Intervals of broker silence after which the link reports `Down`. Default 3.
+    pub liveness: u32,
+    /// Capacity of each channel between gateway and link. Default 1024.
+    pub queue: usize,
+    /// Most requests awaiting their first reply; one more gets 503 `link-overloaded`. Default 65536.
+    pub max_outstanding: usize,
+    /// Retry-After of the 503s the link gives itself. Default 1 s.
+    pub retry_after: Duration,
+    /// High-water mark of the DEALER, both ways. Default 10 000 messages.
+    pub hwm: Hwm,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        LinkSettings {
+            heartbeat_interval: Duration::from_secs(1),
+            liveness: 3,
+            queue: 1024,
+            max_outstanding: 1 << 16,
+            retry_after: Duration::from_secs(1),
+            hwm: crate::runtime::sockets::hwm(crate::runtime::sockets::GATEWAY_HWM),
+        }
+    }
+}
+
+impl LinkSettings {
+    /// Broker silence after which the link is `Down`: `liveness × heartbeat_interval`.
+    pub fn timeout(&self) -> Duration {
+        self.heartbeat_interval.saturating_mul(self.liveness)
+    }
+
+    fn validate(&self) -> Result<(), Error> {
+        let bad = |field| Err(Error::Settings { field });
+        if self.heartbeat_interval.is_zero() {
+            return bad("heartbeat_interval");
+        }
+        if self.liveness == 0 {
+            return bad("liveness");
+        }
+        if self.queue == 0 {
+            return bad("queue");
+        }
+        if self.max_outstanding == 0 {
+            return bad("max_outstanding");
+        }
+        Ok(())
+    }
+}
+
+/// Why a link could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The sender id is not a valid S0G/1 sender id (1–128 bytes of `A–Z a–z 0–9 -`).
+    #[error("sender id {sender_id:?}: {source}")]
+    SenderId {
+        /// The sender id given.
+        sender_id: String,
+        /// What is wrong with it.
+        #[source]
+        source: protocol::Error,
+    },
+    /// A setting is zero where it must not be.
+    #[error("link setting {field} must not be zero")]
+    Settings {
+        /// The field at fault.
+        field: &'static str,
+    },
+    /// The DEALER could not be opened or connected (the endpoint is named inside).
+    #[error("gateway link socket: {0}")]
+    Socket(#[from] zmq_async::Error),
+}
+
+/// Checks a sender id for a link.
+pub(crate) fn checked_sender_id(sender_id: &str) -> Result<Bytes, Error> {
+    validate_sender_id(sender_id.as_bytes()).map_err(|source| Error::SenderId {
+        sender_id: sender_id.to_owned(),
+        source,
+    })?;
+    Ok(Bytes::copy_from_slice(sender_id.as_bytes()))
+}
+
+/// Connects a standalone gateway to the broker's gateway endpoint: a DEALER whose routing identity is
+/// `sender_id`, owned by a spawned task that heartbeats the broker, reports `Up`/`Down`, fails the
+/// requests a silent broker took with it, and reconnects (a fresh socket each liveness period) until the
+/// broker answers again. The link starts before the broker is heard: wait for `Up` to avoid 503s.
+///
+/// Must be called inside a tokio runtime. The task ends when the gateway drops its sender (it then
+/// says DISCONNECT) or its receiver.
 pub async fn connect(
     endpoint: &str,
-    _sender_id: &str,
-    _settings: LinkSettings,
-) -> Result<Link, std::io::Error> {
-    Err(std::io::Error::other(format!(
-        "standalone broker link to {endpoint} is not built yet"
-    )))
+    sender_id: &str,
+    settings: LinkSettings,
+) -> Result<Link, Error> {
+    settings.validate()?;
+    let sender_id = checked_sender_id(sender_id)?;
+    let (to_broker, from_gateway) = mpsc::channel(settings.queue);
+    let (to_gateway, from_broker) = mpsc::channel(settings.queue);
+    let task = task::Task::open(
+        endpoint,
+        sender_id,
+        settings,
+        from_gateway,
+        to_gateway,
+    )?;
+    let handle = tokio::spawn(task.run());
+    Ok(Link::new(to_broker, from_broker, Some(handle)))
 }

@@ -18,7 +18,7 @@
 //! sockets with [`LINGER_MS`] and a high-water mark from configuration ([`Hwm`]).
 //!
 //! ```
-//! use scale0_gateway::zmq_async::{pull_connect, push_bind, Error, Hwm};
+//! use scale0_broker::zmq_async::{pull_connect, push_bind, Error, Hwm};
 //!
 //! async fn hello(ctx: &zmq::Context) -> Result<Vec<u8>, Error> {
 //!     let mut push = push_bind(ctx, "inproc://requests", b"gateway-1", Hwm::DEFAULT)?;
@@ -193,6 +193,31 @@ impl AsyncSocket {
     /// send queue is full or (PUSH) no peer is connected, so the caller can shed load.
     pub fn try_send(&self, frame: &[u8]) -> Result<(), Error> {
         nonblocking("send", self.socket.send(frame, zmq::DONTWAIT))
+    }
+
+    /// Queues `frames` as one multipart message if that is possible without waiting;
+    /// [`Error::WouldBlock`] (nothing sent) when the first frame cannot be queued. libzmq takes
+    /// the remaining frames of a message once it has taken the first, so a message is never
+    /// half sent. A ROUTER with `ZMQ_ROUTER_MANDATORY` reports an unknown peer as
+    /// [`Error::Zmq`] with `EHOSTUNREACH`, and a full peer queue as [`Error::WouldBlock`].
+    pub fn try_send_multipart<I>(&self, frames: I) -> Result<(), Error>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let mut frames = frames.into_iter().peekable();
+        let mut first = true;
+        while let Some(frame) = frames.next() {
+            let more = if frames.peek().is_some() { zmq::SNDMORE } else { 0 };
+            let sent = self.socket.send(frame.as_ref(), zmq::DONTWAIT | more);
+            if first {
+                nonblocking("send", sent)?;
+                first = false;
+            } else {
+                sent.map_err(zmq_error("send"))?;
+            }
+        }
+        Ok(())
     }
 
     /// Queues one frame, waiting for room (HWM) or a peer as long as it takes.

@@ -30,8 +30,9 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx proxying every path to `http://127.0.0.1:<upstream_port>`.
     pub fn start(upstream_port: u16) -> anyhow::Result<Nginx> {
-        let binary = binary()
-            .ok_or_else(|| anyhow::anyhow!("nginx not found: install nginx (scripts/setup does)"))?;
+        let binary = binary().ok_or_else(|| {
+            anyhow::anyhow!("nginx not found: install nginx (scripts/setup does)")
+        })?;
         let dir = tempfile::Builder::new().prefix("scale0-nginx-").tempdir()?;
         std::fs::create_dir_all(dir.path().join("tmp"))?;
         let port = ports::free_port()?;
@@ -69,7 +70,8 @@ impl Nginx {
 
     /// nginx's stderr and error log, for failure messages.
     pub fn logs(&self) -> String {
-        let read = |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        let read =
+            |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
         format!(
             "nginx stderr:\n{}\nerror.log:\n{}",
             read("stderr"),

@@ -196,7 +196,11 @@ pub fn answer(req: &Request<'_>) -> Vec<u8> {
             .unwrap_or_default()
     };
     let method = get(request::key::METHOD);
-    let body = format!("{method} {} body={}\n", get(request::key::URI), req.body.len());
+    let body = format!(
+        "{method} {} body={}\n",
+        get(request::key::URI),
+        req.body.len()
+    );
     let connection = req
         .headers
         .get(b"connection")
@@ -225,7 +229,12 @@ mod tests {
     use super::*;
 
     fn fixture(path: &str) -> Vec<u8> {
-        std::fs::read(crate::repo_root().join("fixtures/mongrel2-captures").join(path)).unwrap()
+        std::fs::read(
+            crate::repo_root()
+                .join("fixtures/mongrel2-captures")
+                .join(path),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -252,12 +261,18 @@ mod tests {
     fn answer_to_head_has_no_body_and_http10_closes() {
         let frame = fixture("misc-04-odd-request-bytes/34-m2-to-handler-head.bin");
         let req = request::decode(&frame).unwrap();
-        assert!(String::from_utf8(answer(&req)).unwrap().ends_with("Content-Length: 18\r\n\r\n"));
+        assert!(String::from_utf8(answer(&req))
+            .unwrap()
+            .ends_with("Content-Length: 18\r\n\r\n"));
         let frame = fixture("json-05a-http10/02-m2-to-handler.bin");
         let req = request::decode(&frame).unwrap();
-        assert!(String::from_utf8(answer(&req)).unwrap().contains("Connection: close\r\n"));
+        assert!(String::from_utf8(answer(&req))
+            .unwrap()
+            .contains("Connection: close\r\n"));
         let frame = fixture("json-05b-http10-keepalive/02-m2-to-handler-req1.bin");
         let req = request::decode(&frame).unwrap();
-        assert!(String::from_utf8(answer(&req)).unwrap().contains("Connection: keep-alive\r\n"));
+        assert!(String::from_utf8(answer(&req))
+            .unwrap()
+            .contains("Connection: keep-alive\r\n"));
     }
 }

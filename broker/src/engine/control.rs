@@ -1,7 +1,10 @@
-//! Operator actions on workers (`scale0 ctl`): drain, move to another broker, kick.
+//! Operator actions on workers (`scale0 ctl`): drain, move to another broker, kick; and the broker's own
+//! shutdown.
 
+use super::requests::State;
 use super::slab::Key;
 use super::{Action, Engine};
+use crate::protocol::gateway::FailReason;
 use crate::protocol::{self, Command};
 
 /// Why a control action could not be carried out.
@@ -82,6 +85,37 @@ impl Engine {
         }
         self.remove_worker(key, out);
         Ok(())
+    }
+
+    /// Ends everything for a broker shutdown, so no gateway waits on a broker that is gone: each queued
+    /// request fails with 503 `overloaded` (it never reached a worker, so it is safe to retry elsewhere),
+    /// each request a worker holds fails with 502 `worker-lost` (nobody knows how far the worker got), and
+    /// every worker gets DISCONNECT and is unregistered.
+    pub fn shutdown(&mut self, out: &mut Vec<Action>) {
+        let gateways: Vec<Key> = self.gateways.iter().map(|(key, _)| key).collect();
+        for gateway in gateways {
+            for request in self.requests.of_gateway(gateway) {
+                let reason = match self.requests.get(request).map(|r| r.state) {
+                    Some(State::Queued) => FailReason::Overloaded,
+                    Some(State::InFlight { .. }) => FailReason::WorkerLost,
+                    Some(State::Orphaned { .. }) | None => continue,
+                };
+                self.fail_and_remove(request, reason, out);
+            }
+        }
+        let workers: Vec<Key> = self.workers.iter().map(|(key, _)| key).collect();
+        for key in workers {
+            if let Some(worker) = self.workers.get(key) {
+                let command = Command::Disconnect {
+                    reason: Some("broker shutting down".to_owned()),
+                };
+                out.push(Action::SendToWorker {
+                    worker: worker.identity.clone(),
+                    command,
+                });
+            }
+            self.remove_worker(key, out);
+        }
     }
 
     fn find_worker(&self, identity: &[u8]) -> Result<Key, ControlError> {

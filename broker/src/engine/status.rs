@@ -158,6 +158,13 @@ impl Engine {
         }
     }
 
+    /// Sender ids of the gateways the engine knows, e.g. to tell each the broker is going away.
+    pub fn gateway_ids(&self) -> Vec<Bytes> {
+        let mut ids: Vec<Bytes> = self.gateways.iter().map(|(_, g)| g.id.clone()).collect();
+        ids.sort();
+        ids
+    }
+
     /// The counters so far (cheap; for metrics scrapes).
     pub fn counters(&self) -> &Counters {
         &self.counters

@@ -50,7 +50,9 @@ name = "localhost"
 "#
     );
     for path in routes {
-        text.push_str(&format!("\n[[host.route]]\npath = \"{path}\"\ntarget = \"app\"\n"));
+        text.push_str(&format!(
+            "\n[[host.route]]\npath = \"{path}\"\ntarget = \"app\"\n"
+        ));
         if *path == PROBE {
             text.push_str("reply_timeout = \"300ms\"\n");
         }
@@ -180,7 +182,10 @@ impl Rig {
             if split_response(&response).unwrap().0 == 200 {
                 return;
             }
-            assert!(start.elapsed() < WAIT, "no probe reply got through in {WAIT:?}");
+            assert!(
+                start.elapsed() < WAIT,
+                "no probe reply got through in {WAIT:?}"
+            );
         }
     }
 }

@@ -115,7 +115,10 @@ fn get(port: u16, path: &str, extra: &str) -> (u16, String) {
 }
 
 fn assert_line(body: &str, line: &str) {
-    assert!(body.lines().any(|l| l == line), "no line {line:?} in:\n{body}");
+    assert!(
+        body.lines().any(|l| l == line),
+        "no line {line:?} in:\n{body}"
+    );
 }
 
 #[test]
@@ -124,7 +127,10 @@ fn behind_trusted_nginx_the_handler_sees_the_forwarded_client() {
     let claim = format!("X-Forwarded-For: {REMOTE_CLIENT}\r\n");
     let (_, body) = front.get("/whoami", &claim);
     assert_line(&body, &format!("REMOTE_ADDR: {REMOTE_CLIENT}"));
-    assert_line(&body, &format!("x-forwarded-for: {REMOTE_CLIENT}, 127.0.0.1"));
+    assert_line(
+        &body,
+        &format!("x-forwarded-for: {REMOTE_CLIENT}, 127.0.0.1"),
+    );
 }
 
 #[test]
@@ -154,7 +160,7 @@ fn keep_alive_upstream_serves_200_requests_over_few_connections() {
             .lines()
             .find(|l| l.starts_with(&format!("GET /n/{i} (conn ")))
             .unwrap_or_else(|| panic!("request {i} answered for another request:\n{body}"));
-        conn_ids.insert(line.to_owned().split("(conn ").nth(1).map(str::to_owned));
+        conn_ids.insert(line.split("(conn ").nth(1).map(str::to_owned));
     }
     assert!(
         conn_ids.len() <= UPSTREAM_KEEPALIVE,

@@ -41,7 +41,11 @@ impl Setup {
         };
         let start = Instant::now();
         while setup.try_get("/probe").0 != 200 {
-            assert!(start.elapsed() < READY, "handler not ready; {}", setup.handler.logs());
+            assert!(
+                start.elapsed() < READY,
+                "handler not ready; {}",
+                setup.handler.logs()
+            );
         }
         setup
     }
@@ -87,19 +91,26 @@ impl Setup {
 
 /// The `key=value` lines of m2_hello.py's page.
 fn lines(body: &[u8]) -> Vec<String> {
-    String::from_utf8_lossy(body).lines().map(str::to_owned).collect()
+    String::from_utf8_lossy(body)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 fn assert_has(body: &[u8], line: &str) {
     let got = lines(body);
-    assert!(got.iter().any(|l| l == line), "no line {line:?} in {got:#?}");
+    assert!(
+        got.iter().any(|l| l == line),
+        "no line {line:?} in {got:#?}"
+    );
 }
 
 /// GET with a query and a custom header: the library parsed the headers and
 /// answers with `reply_http`; the same keep-alive connection keeps its conn id.
 fn get_story(setup: &Setup) {
     let mut client = setup.client();
-    let request = b"GET /hello?name=scale0&x=1 HTTP/1.1\r\nHost: localhost\r\nX-Custom: yes\r\n\r\n";
+    let request =
+        b"GET /hello?name=scale0&x=1 HTTP/1.1\r\nHost: localhost\r\nX-Custom: yes\r\n\r\n";
     let (status, headers, body) = setup.exchange(&mut client, request);
     assert_eq!(status, 200);
     assert!(headers.contains(&("content-type".into(), "text/plain".into())));
@@ -115,7 +126,10 @@ fn get_story(setup: &Setup) {
         assert_has(&body, line);
     }
     let conn_line = lines(&body).into_iter().find(|l| l.starts_with("conn_id="));
-    let (_, _, again) = setup.exchange(&mut client, b"GET /again HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let (_, _, again) = setup.exchange(
+        &mut client,
+        b"GET /again HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    );
     assert_has(&again, "path=/again");
     assert_has(&again, conn_line.as_deref().unwrap_or("conn_id= missing"));
 }
@@ -123,9 +137,11 @@ fn get_story(setup: &Setup) {
 /// POST of every byte value: the body reaches Python and comes back exact.
 fn post_echo_story(setup: &Setup) {
     let body: Vec<u8> = (0..=255u8).collect();
-    let mut request =
-        format!("POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n", body.len())
-            .into_bytes();
+    let mut request = format!(
+        "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
     request.extend_from_slice(&body);
     let (status, headers, echoed) = setup.exchange(&mut setup.client(), &request);
     assert_eq!(status, 200);

@@ -171,3 +171,24 @@ fn a_draining_worker_finishes_its_requests_and_leaves_without_loss() {
     assert!(fails(&out).is_empty(), "nothing was in flight any more");
     assert_eq!(h.status().counters.failed_502, 0);
 }
+
+#[test]
+fn shutdown_fails_queued_with_503_and_held_with_502_and_disconnects_workers() {
+    let mut h = Harness::new();
+    h.ready("a", &["echo"], 1);
+    h.submit(1, "echo");
+    h.submit(2, "echo");
+    let mut out = Vec::new();
+    h.engine.shutdown(&mut out);
+    assert_eq!(
+        fails(&out),
+        [
+            failed(1, 502, FailReason::WorkerLost),
+            unavailable(2, FailReason::Overloaded)
+        ]
+    );
+    assert_eq!(commands_to(&out, "a", "DISCONNECT").len(), 1);
+    assert!(sent(&out).is_empty(), "nothing is re-dispatched");
+    let status = h.status();
+    assert_eq!((status.workers.len(), status.requests), (0, 0));
+}

@@ -35,6 +35,16 @@ fn the_engine_heartbeats_workers_and_gateways_every_interval() {
 }
 
 #[test]
+fn a_new_gateway_hears_a_heartbeat_at_once_and_a_known_one_waits_for_the_round() {
+    let mut h = Harness::new();
+    let hello = Action::HeartbeatGateway {
+        gateway: Bytes::from_static(GW),
+    };
+    assert_eq!(h.handle(Event::GatewayHeartbeat { gateway: GW }), [hello]);
+    assert!(h.handle(Event::GatewayHeartbeat { gateway: GW }).is_empty());
+}
+
+#[test]
 fn a_worker_silent_for_liveness_intervals_is_dead() {
     let mut h = Harness::new();
     h.ready("a", &["echo"], 1);

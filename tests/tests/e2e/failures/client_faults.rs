@@ -131,7 +131,8 @@ fn connections_over_max_connections_get_a_polite_503_and_are_closed() {
     drop(first);
     wait::until("a freed connection slot", WAIT, || {
         let mut next = Conn::connect(gateway.port()).ok()?;
-        next.send(b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n").ok()?;
+        next.send(b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .ok()?;
         let response = next.read_response(WAIT).ok()?;
         (split_response(&response).ok()?.0 == 404).then_some(())
     })

@@ -10,7 +10,11 @@ use super::{gateway, header, Rig, REPLY_TIMEOUT, SLACK, WAIT};
 
 #[test]
 fn no_handler_connected_is_a_503_with_retry_after_within_the_reply_deadline() {
-    let (gateway, _dir) = gateway("reply_timeout = \"300ms\"\nretry_after = \"2s\"", "", &["/"]);
+    let (gateway, _dir) = gateway(
+        "reply_timeout = \"300ms\"\nretry_after = \"2s\"",
+        "",
+        &["/"],
+    );
     let mut client = Conn::connect(gateway.port()).unwrap();
     let start = Instant::now();
     client
@@ -26,7 +30,10 @@ fn no_handler_connected_is_a_503_with_retry_after_within_the_reply_deadline() {
         String::from_utf8_lossy(&body),
         "Service Unavailable: no handler took the request in time\n"
     );
-    assert!(elapsed < REPLY_TIMEOUT + SLACK, "answered after {elapsed:?}");
+    assert!(
+        elapsed < REPLY_TIMEOUT + SLACK,
+        "answered after {elapsed:?}"
+    );
 }
 
 #[test]
@@ -44,7 +51,10 @@ fn handler_that_never_answers_is_a_504_and_then_gets_a_disconnect_notice() {
         String::from_utf8_lossy(&body),
         "Gateway Timeout: the handler did not answer in time\n"
     );
-    assert!(elapsed >= REPLY_TIMEOUT, "504 before the deadline: {elapsed:?}");
+    assert!(
+        elapsed >= REPLY_TIMEOUT,
+        "504 before the deadline: {elapsed:?}"
+    );
     // A late reply could not be told apart from the next response: the
     // connection ends (and the response says so), and the handler is told.
     assert_eq!(header(&headers, "connection"), Some("close"));
@@ -102,7 +112,10 @@ fn streamed_reply_that_stops_mid_body_is_cut_after_idle_timeout() {
     let (status, headers, body) = split_response(&got).unwrap();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&got));
     assert_eq!(header(&headers, "content-length"), Some("100"));
-    assert_eq!(body, b"first part", "the client sees a short body, then EOF");
+    assert_eq!(
+        body, b"first part",
+        "the client sees a short body, then EOF"
+    );
     assert!(elapsed >= idle / 2, "cut after only {elapsed:?}");
     rig.expect_disconnect(request.conn_id);
 }

@@ -1,0 +1,198 @@
+//! The requests a standalone link handed to the broker that still await their first reply, so that a
+//! silent broker's requests can be failed at once instead of hanging. Sans-IO and bounded.
+//!
+//! A request leaves the table when a reply names its conn id (the response has started: from then on
+//! the gateway's own idle timeout applies), when the broker FAILs it, when the gateway cancels it, or
+//! when its expiry passes (its deadline plus one broker-silence period: by then the broker has either
+//! failed it or been declared down, so an entry that old only means a message was lost).
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use crate::envelope;
+
+/// One outstanding request.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    conn_id: Option<u32>,
+    expires_at: Instant,
+}
+
+/// The table is full; the caller fails the submit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Full;
+
+/// Outstanding requests by id, with a per-connection FIFO so a reply starts the oldest request of its
+/// connection (pipelined HTTP/1.1 answers in order).
+#[derive(Debug)]
+pub(crate) struct Outstanding {
+    by_request: HashMap<u64, Entry>,
+    by_conn: HashMap<u32, VecDeque<u64>>,
+    limit: usize,
+}
+
+impl Outstanding {
+    /// An empty table holding at most `limit` requests.
+    pub(crate) fn new(limit: usize) -> Self {
+        Outstanding {
+            by_request: HashMap::new(),
+            by_conn: HashMap::new(),
+            limit,
+        }
+    }
+
+    /// Requests tracked.
+    pub(crate) fn len(&self) -> usize {
+        self.by_request.len()
+    }
+
+    /// Tracks a request whose Mongrel2 `payload` names its conn id (a payload the broker cannot read is
+    /// tracked without one: the broker FAILs it as `bad-submit`).
+    pub(crate) fn insert(
+        &mut self,
+        request: u64,
+        payload: &[u8],
+        expires_at: Instant,
+    ) -> Result<(), Full> {
+        self.remove(request);
+        if self.by_request.len() >= self.limit {
+            return Err(Full);
+        }
+        let conn_id = envelope::request_head(payload).ok().map(|h| h.conn_id);
+        if let Some(conn) = conn_id {
+            self.by_conn.entry(conn).or_default().push_back(request);
+        }
+        self.by_request.insert(
+            request,
+            Entry {
+                conn_id,
+                expires_at,
+            },
+        );
+        Ok(())
+    }
+
+    /// Forgets a request (FAIL from the broker, CANCEL from the gateway); whether it was tracked.
+    pub(crate) fn remove(&mut self, request: u64) -> bool {
+        let Some(entry) = self.by_request.remove(&request) else {
+            return false;
+        };
+        if let Some(conn) = entry.conn_id {
+            if let Some(queue) = self.by_conn.get_mut(&conn) {
+                queue.retain(|r| *r != request);
+                if queue.is_empty() {
+                    self.by_conn.remove(&conn);
+                }
+            }
+        }
+        true
+    }
+
+    /// A reply went to the gateway: the oldest request of each conn id it names has started.
+    pub(crate) fn replied(&mut self, reply: &[u8]) {
+        let Ok(head) = envelope::reply_head(reply) else {
+            return;
+        };
+        let Some(conns) = head.conn_ids() else {
+            return;
+        };
+        for conn in conns {
+            let Some(queue) = self.by_conn.get_mut(&conn) else {
+                continue;
+            };
+            if let Some(request) = queue.pop_front() {
+                self.by_request.remove(&request);
+            }
+            if queue.is_empty() {
+                self.by_conn.remove(&conn);
+            }
+        }
+    }
+
+    /// Drops entries whose expiry has passed (see the module docs).
+    pub(crate) fn expire(&mut self, now: Instant) {
+        let expired: Vec<u64> = self
+            .by_request
+            .iter()
+            .filter(|(_, e)| e.expires_at <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for request in expired {
+            self.remove(request);
+        }
+    }
+
+    /// Empties the table, returning the ids in ascending order (the broker is gone: fail them all).
+    pub(crate) fn take_all(&mut self) -> Vec<u64> {
+        self.by_conn.clear();
+        let mut ids: Vec<u64> = self.by_request.drain().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn payload(conn: u32) -> Vec<u8> {
+        format!("gw-1 {conn} /p 2:{{}},0:,").into_bytes()
+    }
+
+    fn reply(conns: &str) -> Vec<u8> {
+        format!("gw-1 {}:{conns}, HTTP/1.1 200 OK\r\n\r\n", conns.len()).into_bytes()
+    }
+
+    #[test]
+    fn a_reply_starts_the_oldest_request_of_each_named_connection() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let mut table = Outstanding::new(10);
+        table.insert(1, &payload(7), later).unwrap();
+        table.insert(2, &payload(7), later).unwrap();
+        table.insert(3, &payload(8), later).unwrap();
+        table.insert(4, &payload(9), later).unwrap();
+        table.replied(&reply("7 8"));
+        assert_eq!(table.take_all(), [2, 4]);
+    }
+
+    #[test]
+    fn fail_and_cancel_remove_and_the_limit_is_kept() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let mut table = Outstanding::new(2);
+        table.insert(1, &payload(1), later).unwrap();
+        table.insert(2, &b"not a mongrel2 message"[..], later).unwrap();
+        assert_eq!(table.insert(3, &payload(3), later), Err(Full));
+        assert!(table.remove(1));
+        assert!(!table.remove(1));
+        table.insert(3, &payload(3), later).unwrap();
+        table.replied(&reply("1"));
+        assert_eq!(table.len(), 2, "a reply for a finished conn starts nothing");
+        assert_eq!(table.take_all(), [2, 3]);
+    }
+
+    #[test]
+    fn entries_past_their_expiry_are_dropped() {
+        let now = Instant::now();
+        let mut table = Outstanding::new(10);
+        table.insert(1, &payload(1), now).unwrap();
+        table
+            .insert(2, &payload(1), now + Duration::from_secs(1))
+            .unwrap();
+        table.expire(now);
+        table.replied(&reply("1"));
+        assert_eq!(table.len(), 0, "the reply started request 2");
+    }
+
+    #[test]
+    fn garbage_replies_change_nothing() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let mut table = Outstanding::new(10);
+        table.insert(1, &payload(1), later).unwrap();
+        for junk in [&b""[..], b"gw-1", b"gw-1 99999999999:1, x", b"gw-1 1:x, y"] {
+            table.replied(junk);
+        }
+        assert_eq!(table.len(), 1);
+    }
+}

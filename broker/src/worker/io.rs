@@ -1,0 +1,352 @@
+//! The worker's I/O thread: the only owner of the DEALER socket. It waits in `zmq::poll` on the socket
+//! and on the wake socketpair, feeds what arrives (broker messages, user requests from the outbox, the
+//! passing of time) to the [`Session`], and performs the [`Action`]s it returns.
+//!
+//! Sends never block the thread: a message libzmq refuses (`EAGAIN`, its high-water mark reached) waits
+//! in a small backlog, and while the backlog is not empty the thread stops taking user requests, so the
+//! back-pressure reaches user threads through the bounded outbox instead of growing a queue here.
+
+use std::collections::VecDeque;
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::protocol::{self, Command};
+
+use super::outbox::{Outbox, Shared};
+use super::session::{Action, Outbound, Session};
+use super::{Error, Job, Settings};
+
+/// Messages handled per source per loop turn, so neither the broker nor user threads starve the other.
+const BATCH: usize = 64;
+
+/// Backlog of refused sends beyond which the thread stops reading the broker too (heartbeats are
+/// skipped instead of queued).
+const MAX_BACKLOG: usize = 64;
+
+/// Most frames a broker message may have (REQUEST has 6); longer ones are drained and dropped.
+const MAX_FRAMES: usize = 8;
+
+/// Everything the I/O thread owns.
+pub(crate) struct Io {
+    pub(crate) ctx: zmq::Context,
+    /// The socket opened by `Worker::connect` (to report a bad endpoint there), used by the first Open.
+    pub(crate) primed: Option<(String, zmq::Socket)>,
+    pub(crate) settings: Settings,
+    pub(crate) session: Session,
+    pub(crate) inbox: Receiver<Outbound>,
+    pub(crate) wake: UnixStream,
+    pub(crate) outbox: Outbox,
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// Marks the worker stopped when the thread ends, however it ends, so no user thread waits forever.
+struct StopGuard(Arc<Shared>);
+
+impl Drop for StopGuard {
+    fn drop(&mut self) {
+        self.0.stopped.store(true, Ordering::Release);
+        drop(self.0.queue.stop());
+    }
+}
+
+/// The socket, its backlog of refused sends, and the poll loop.
+struct Loop {
+    io: Io,
+    socket: Option<zmq::Socket>,
+    backlog: VecDeque<Vec<zmq::Message>>,
+}
+
+/// Opens a DEALER with the settings' options and connects it.
+pub(crate) fn open(ctx: &zmq::Context, settings: &Settings, endpoint: &str) -> Result<zmq::Socket, Error> {
+    let zmq_err = |op| move |source| Error::Zmq { op, source };
+    let socket = ctx.socket(zmq::DEALER).map_err(zmq_err("socket DEALER"))?;
+    socket
+        .set_linger(settings.linger_ms())
+        .map_err(zmq_err("setsockopt ZMQ_LINGER"))?;
+    socket
+        .set_sndhwm(settings.hwm.get())
+        .map_err(zmq_err("setsockopt ZMQ_SNDHWM"))?;
+    socket
+        .set_rcvhwm(settings.hwm.get())
+        .map_err(zmq_err("setsockopt ZMQ_RCVHWM"))?;
+    let max = i64::try_from(settings.max_message_size).unwrap_or(i64::MAX);
+    socket
+        .set_maxmsgsize(max)
+        .map_err(zmq_err("setsockopt ZMQ_MAXMSGSIZE"))?;
+    if let Some(identity) = &settings.identity {
+        socket
+            .set_identity(identity)
+            .map_err(zmq_err("setsockopt ZMQ_ROUTING_ID"))?;
+    }
+    socket.connect(endpoint).map_err(|source| Error::Endpoint {
+        endpoint: endpoint.to_owned(),
+        source,
+    })?;
+    Ok(socket)
+}
+
+/// Runs the I/O thread until the session stops.
+pub(crate) fn run(io: Io) {
+    let guard = StopGuard(io.shared.clone());
+    let mut lp = Loop {
+        io,
+        socket: None,
+        backlog: VecDeque::new(),
+    };
+    let mut actions = Vec::new();
+    lp.io.session.start(Instant::now(), &mut actions);
+    while lp.perform(&mut actions) {
+        if let Err(error) = lp.turn(&mut actions) {
+            tracing::error!(%error, "worker I/O thread failed");
+            break;
+        }
+    }
+    lp.flush_on_exit();
+    drop(guard);
+}
+
+impl Loop {
+    /// One poll and everything it made ready.
+    fn turn(&mut self, actions: &mut Vec<Action>) -> Result<(), Error> {
+        let (readable, writable, woken) = self.poll()?;
+        if woken {
+            self.drain_wake();
+        }
+        if writable {
+            self.flush_backlog();
+        }
+        let now = Instant::now();
+        for _ in 0..BATCH {
+            if !readable || self.backlog.len() >= MAX_BACKLOG {
+                break;
+            }
+            let Some(frames) = self.recv() else { break };
+            self.io.session.message(&frames, now, actions);
+            if !self.perform(actions) {
+                return Ok(());
+            }
+        }
+        for _ in 0..BATCH {
+            if !self.backlog.is_empty() {
+                break;
+            }
+            match self.io.inbox.try_recv() {
+                Ok(outbound) => self.io.session.user(outbound, now, actions),
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            }
+            if !self.perform(actions) {
+                return Ok(());
+            }
+        }
+        self.io.session.tick(now, actions);
+        Ok(())
+    }
+
+    /// Waits for the socket, the wake fd or the session's next deadline.
+    fn poll(&self) -> Result<(bool, bool, bool), Error> {
+        let timeout = match self.io.session.next_deadline() {
+            None => -1,
+            Some(at) => {
+                let left = at.saturating_duration_since(Instant::now());
+                let ms = left.as_millis() + u128::from(left.subsec_nanos() % 1_000_000 != 0);
+                i64::try_from(ms).unwrap_or(i64::MAX)
+            }
+        };
+        let wake = zmq::PollItem::from_fd(self.io.wake.as_raw_fd(), zmq::POLLIN);
+        let mut events = zmq::PollEvents::empty();
+        if self.backlog.len() < MAX_BACKLOG {
+            events |= zmq::POLLIN;
+        }
+        if !self.backlog.is_empty() {
+            events |= zmq::POLLOUT;
+        }
+        let mut items = match &self.socket {
+            Some(socket) => vec![wake, socket.as_poll_item(events)],
+            None => vec![wake],
+        };
+        match zmq::poll(&mut items, timeout) {
+            Ok(_) | Err(zmq::Error::EINTR) => {}
+            Err(source) => return Err(Error::Zmq { op: "poll", source }),
+        }
+        let woken = items.first().is_some_and(zmq::PollItem::is_readable);
+        let socket = items.get(1);
+        Ok((
+            socket.is_some_and(zmq::PollItem::is_readable),
+            socket.is_some_and(zmq::PollItem::is_writable),
+            woken,
+        ))
+    }
+
+    fn drain_wake(&mut self) {
+        let mut buf = [0u8; 256];
+        loop {
+            match (&self.io.wake).read(&mut buf) {
+                Ok(n) if n == buf.len() => {}
+                Ok(_) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// One whole message, if one is waiting; messages with too many frames are read to the end and dropped.
+    fn recv(&self) -> Option<Vec<zmq::Message>> {
+        let socket = self.socket.as_ref()?;
+        let mut frames = Vec::with_capacity(MAX_FRAMES);
+        loop {
+            let mut frame = zmq::Message::new();
+            match socket.recv(&mut frame, zmq::DONTWAIT) {
+                Ok(()) => {}
+                Err(zmq::Error::EAGAIN) if frames.is_empty() => return None,
+                Err(error) => {
+                    tracing::warn!(%error, "receiving from the broker failed");
+                    return None;
+                }
+            }
+            let more = frame.get_more();
+            if frames.len() < MAX_FRAMES {
+                frames.push(frame);
+            } else {
+                frames.clear();
+            }
+            if !more {
+                break;
+            }
+        }
+        if frames.is_empty() {
+            tracing::warn!(max = MAX_FRAMES, "broker message with too many frames dropped");
+        }
+        Some(frames)
+    }
+
+    /// Performs `actions` (and what they lead to); false once the session has stopped.
+    fn perform(&mut self, actions: &mut Vec<Action>) -> bool {
+        let mut running = true;
+        while !actions.is_empty() {
+            for action in std::mem::take(actions) {
+                running &= self.apply(action, actions);
+            }
+        }
+        running
+    }
+
+    fn apply(&mut self, action: Action, follow: &mut Vec<Action>) -> bool {
+        match action {
+            Action::Send(command) => self.send(&command),
+            Action::Open(endpoint) => self.open(&endpoint, follow),
+            Action::Close => {
+                self.socket = None;
+                self.backlog.clear();
+            }
+            Action::Deliver(delivery) => {
+                let (epoch, request) = (delivery.epoch, delivery.request);
+                if let Err(mut job) = self.io.shared.queue.push(Job::new(delivery, self.io.outbox.clone())) {
+                    tracing::error!(?request, "job queue full; request given back");
+                    job.disarm();
+                    let done = Outbound::Done { epoch, request };
+                    self.io.session.user(done, Instant::now(), follow);
+                }
+            }
+            Action::Abandon { epoch } => {
+                self.io.shared.epoch.store(epoch, Ordering::Release);
+                drop(self.io.shared.queue.remove_unless(|job| job.epoch() >= epoch));
+            }
+            Action::Stop { abandoned } => {
+                self.io.shared.abandoned.store(abandoned, Ordering::Release);
+                return false;
+            }
+        }
+        true
+    }
+
+    fn open(&mut self, endpoint: &str, follow: &mut Vec<Action>) {
+        self.socket = None;
+        self.backlog.clear();
+        let socket = match self.io.primed.take() {
+            Some((primed, socket)) if primed == endpoint => Ok(socket),
+            _ => open(&self.io.ctx, &self.io.settings, endpoint),
+        };
+        match socket {
+            Ok(socket) => {
+                tracing::info!(endpoint, "connecting to the broker");
+                self.socket = Some(socket);
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot connect to the broker");
+                self.io.session.open_failed(Instant::now(), follow);
+            }
+        }
+    }
+
+    fn send(&mut self, command: &Command) {
+        if self.socket.is_none() {
+            return tracing::debug!(command = command.name(), "no socket; message dropped");
+        }
+        if matches!(command, Command::Heartbeat { .. }) && self.backlog.len() >= MAX_BACKLOG {
+            return tracing::debug!("send backlog full; heartbeat skipped");
+        }
+        self.backlog.push_back(frames(command));
+        if self.backlog.len() == 1 {
+            self.flush_backlog();
+        }
+    }
+
+    /// Hands backlogged messages to libzmq until it refuses one (its high-water mark is reached).
+    fn flush_backlog(&mut self) {
+        let Some(socket) = &self.socket else { return };
+        while let Some(fields) = self.backlog.pop_front() {
+            match send_message(socket, fields) {
+                Ok(()) => {}
+                Err(Some(fields)) => return self.backlog.push_front(fields),
+                Err(None) => {}
+            }
+        }
+    }
+
+    /// Gives the last messages (the final DISCONNECT) one chance to reach libzmq, whose linger then
+    /// flushes them while the socket closes.
+    fn flush_on_exit(&mut self) {
+        self.flush_backlog();
+        self.socket = None;
+    }
+}
+
+/// The frames of one command after its empty delimiter, which [`send_message`] adds.
+fn frames(command: &Command) -> Vec<zmq::Message> {
+    protocol::encode(command)
+        .into_iter()
+        .skip(1)
+        .map(|frame| zmq::Message::from(Vec::<u8>::from(frame)))
+        .collect()
+}
+
+/// Sends the empty delimiter, then `fields`. libzmq accepts a multipart message whole or refuses its
+/// first frame, so a refusal costs only the delimiter, and the fields come back (`Err(Some)`) to be
+/// retried. `Err(None)`: the socket failed; the message is lost (logged).
+fn send_message(
+    socket: &zmq::Socket,
+    fields: Vec<zmq::Message>,
+) -> Result<(), Option<Vec<zmq::Message>>> {
+    match socket.send(zmq::Message::new(), zmq::DONTWAIT | zmq::SNDMORE) {
+        Ok(()) => {}
+        Err(zmq::Error::EAGAIN) => return Err(Some(fields)),
+        Err(error) => {
+            tracing::warn!(%error, "sending to the broker failed");
+            return Err(None);
+        }
+    }
+    let last = fields.len().saturating_sub(1);
+    for (i, field) in fields.into_iter().enumerate() {
+        let flags = if i < last { zmq::SNDMORE } else { 0 };
+        if let Err(error) = socket.send(field, zmq::DONTWAIT | flags) {
+            tracing::warn!(%error, "sending to the broker failed mid-message");
+            return Err(None);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,431 @@
+//! The worker's side of S0W/1 as a plain state machine: messages, user requests and the passing of time
+//! go in with the current instant, [`Action`]s (send this, open that socket, hand this job out) come out.
+//! No socket, no clock, no thread, so registration, heartbeats, liveness, backoff, RECONNECT-TO and the
+//! drain are unit tests on made-up instants (`session/tests.rs`); the I/O thread (`io.rs`) performs the
+//! actions.
+//!
+//! An **epoch** numbers the registrations: abandoning what was held (broker silent, or a DISCONNECT from
+//! it) starts a new one, and replies and DONEs a user thread sends for a job of an older epoch are
+//! dropped, because the broker has already failed or re-dispatched those requests.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::envelope;
+use crate::protocol::{self, Command, Direction, HeartbeatTiming, RequestId, ServiceName};
+
+mod timing;
+
+use timing::{Backoff, Timing};
+
+/// What a user thread asks of the I/O thread, through the bounded outbox.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// Send this Mongrel2 reply (for a job of registration `epoch`).
+    Reply { epoch: u64, reply: Bytes },
+    /// The job is finished: send DONE and free its slot.
+    Done { epoch: u64, request: RequestId },
+    /// Graceful shutdown: DRAIN, wait up to `grace` for held jobs, DISCONNECT.
+    Shutdown { grace: Duration },
+}
+
+/// A REQUEST or CANCEL for user code; the I/O thread wraps it into a [`super::Job`].
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    /// True for a CANCEL's disconnect notice, false for a REQUEST.
+    pub(crate) cancel: bool,
+    pub(crate) request: RequestId,
+    /// Sender id of the gateway, which replies address.
+    pub(crate) sender: Bytes,
+    /// The connection the request (or notice) is about.
+    pub(crate) conn_id: u64,
+    /// The Mongrel2 request message or disconnect notice.
+    pub(crate) payload: Bytes,
+    pub(crate) epoch: u64,
+    /// Set when the broker cancels the request or the registration holding it is abandoned.
+    pub(crate) cancelled: Arc<AtomicBool>,
+}
+
+/// What the I/O thread must do, in order.
+#[derive(Debug)]
+pub(crate) enum Action {
+    /// Send on the current socket.
+    Send(Command),
+    /// Close the current socket (if any) and connect a new DEALER to this endpoint.
+    Open(String),
+    /// Close the current socket: backing off before reconnecting.
+    Close,
+    /// Hand a job to user threads.
+    Deliver(Delivery),
+    /// Jobs of epochs before this one are void: drop any still queued.
+    Abandon { epoch: u64 },
+    /// The worker is finished: close everything. `abandoned`: requests still held at that point.
+    Stop { abandoned: usize },
+}
+
+/// The state of the connection to the broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// READY sent on an open socket; heartbeats flow.
+    Up,
+    /// The broker sent DISCONNECT: READY is due again at `until`, on the same socket.
+    Waiting { until: Instant },
+    /// No socket: reconnect at `until`.
+    Closed { until: Instant },
+}
+
+/// What the worker is doing overall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Serving,
+    /// RECONNECT-TO received: finish held jobs, then move to `to`.
+    Moving { to: String },
+    /// Shutting down: held jobs may finish until `until`.
+    Draining { until: Instant },
+    Stopped,
+}
+
+/// One request the worker holds (delivered, not yet DONE).
+#[derive(Debug)]
+struct Held {
+    sender: Bytes,
+    conn_id: u64,
+    cancelled: Arc<AtomicBool>,
+    cancel_delivered: bool,
+}
+
+/// The worker protocol state machine; see the [module docs](self).
+#[derive(Debug)]
+pub(crate) struct Session {
+    ready: Command,
+    capacity: usize,
+    home: String,
+    endpoint: String,
+    timing: Timing,
+    backoff: Backoff,
+    link: Link,
+    phase: Phase,
+    held: HashMap<RequestId, Held>,
+    epoch: u64,
+    last_heard: Instant,
+    next_heartbeat: Instant,
+}
+
+impl Session {
+    /// A session that will register `services` with `capacity` at `endpoint`; [`Session::start`] begins.
+    pub(crate) fn new(
+        endpoint: String,
+        services: Vec<ServiceName>,
+        capacity: u32,
+        heartbeat: HeartbeatTiming,
+        backoff: (Duration, Duration),
+        now: Instant,
+    ) -> Session {
+        Session {
+            ready: Command::Ready { services, capacity },
+            capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+            home: endpoint.clone(),
+            endpoint,
+            timing: Timing::from(heartbeat),
+            backoff: Backoff::new(backoff.0, backoff.1),
+            link: Link::Closed { until: now },
+            phase: Phase::Serving,
+            held: HashMap::new(),
+            epoch: 0,
+            last_heard: now,
+            next_heartbeat: now,
+        }
+    }
+
+    /// Registration number of the jobs delivered now.
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Requests delivered and not yet DONE.
+    pub(crate) fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Whether the worker has finished.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.phase == Phase::Stopped
+    }
+
+    /// When [`Session::tick`] next has something to do.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let drain = match self.phase {
+            Phase::Draining { until } => Some(until),
+            Phase::Stopped => return None,
+            _ => None,
+        };
+        let link = match self.link {
+            Link::Up => self.next_heartbeat.min(self.timing.expiry(self.last_heard)),
+            Link::Waiting { until } | Link::Closed { until } => until,
+        };
+        Some(drain.map_or(link, |d| d.min(link)))
+    }
+
+    /// Opens the first socket and registers.
+    pub(crate) fn start(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.open(now, out);
+    }
+
+    /// The current socket could not be opened (bad RECONNECT-TO endpoint, ...): back off, then try the
+    /// endpoint the worker was started with.
+    pub(crate) fn open_failed(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.endpoint = self.home.clone();
+        self.lose_link(now, out);
+    }
+
+    /// Time passed: heartbeat, detect a silent broker, retry after a backoff, end a drain.
+    pub(crate) fn tick(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if let Phase::Draining { until } = self.phase {
+            if now >= until {
+                tracing::warn!(held = self.held.len(), "shutdown grace elapsed");
+                if self.link == Link::Up {
+                    let reason = Some("shutdown grace elapsed".to_owned());
+                    out.push(Action::Send(Command::Disconnect { reason }));
+                }
+                return self.stop(out);
+            }
+        }
+        match self.link {
+            Link::Up if now >= self.timing.expiry(self.last_heard) => {
+                tracing::warn!(endpoint = %self.endpoint, "broker silent; reconnecting");
+                self.lose_link(now, out);
+            }
+            Link::Up if now >= self.next_heartbeat => {
+                out.push(Action::Send(Command::Heartbeat { timing: None }));
+                self.next_heartbeat = now + self.timing.interval;
+            }
+            Link::Waiting { until } if now >= until => self.register(now, out),
+            Link::Closed { until } if now >= until => self.open(now, out),
+            _ => {}
+        }
+    }
+
+    /// One message from the broker (frames after the routing envelope, delimiter first).
+    pub(crate) fn message<F: AsRef<[u8]>>(
+        &mut self,
+        frames: &[F],
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        if self.phase == Phase::Stopped {
+            return;
+        }
+        self.last_heard = now;
+        let command = match protocol::decode(frames) {
+            Ok(command) if command.direction() != Direction::ToBroker => command,
+            Ok(command) => {
+                return tracing::warn!(command = command.name(), "broker sent a worker command")
+            }
+            Err(error) => return tracing::warn!(%error, "malformed message from the broker"),
+        };
+        match command {
+            Command::Request {
+                request,
+                sender,
+                payload,
+            } => self.request(request, sender, payload, out),
+            Command::Cancel { request, notice } => self.cancel(request, notice, out),
+            Command::Heartbeat { timing } => {
+                if let Some(timing) = timing {
+                    self.timing = Timing::from(timing);
+                    self.next_heartbeat = self.next_heartbeat.min(now + self.timing.interval);
+                    self.backoff.reset();
+                }
+            }
+            Command::Disconnect { reason } => self.disconnected(reason, now, out),
+            Command::ReconnectTo { endpoint } => self.reconnect_to(endpoint, now, out),
+            _ => {}
+        }
+    }
+
+    /// One request from a user thread.
+    pub(crate) fn user(&mut self, outbound: Outbound, now: Instant, out: &mut Vec<Action>) {
+        let live = self.phase != Phase::Stopped && !matches!(self.link, Link::Closed { .. });
+        match outbound {
+            Outbound::Reply { epoch, reply } if live && epoch == self.epoch => {
+                out.push(Action::Send(Command::Reply { reply }));
+            }
+            Outbound::Reply { .. } => tracing::debug!("reply for an abandoned job dropped"),
+            Outbound::Done { epoch, request } if live && epoch == self.epoch => {
+                if self.held.remove(&request).is_some() {
+                    out.push(Action::Send(Command::Done { request }));
+                    self.idle_check(now, out);
+                }
+            }
+            Outbound::Done { .. } => {}
+            Outbound::Shutdown { grace } => self.shutdown(grace, now, out),
+        }
+    }
+
+    fn request(&mut self, request: RequestId, sender: Bytes, payload: Bytes, out: &mut Vec<Action>) {
+        if self.held.contains_key(&request) {
+            return tracing::warn!(?request, "broker sent a request id twice; ignored");
+        }
+        if self.held.len() >= self.capacity {
+            tracing::warn!(?request, "broker exceeded our capacity; request given back");
+            return out.push(Action::Send(Command::Done { request }));
+        }
+        let conn_id = match envelope::request_head(&payload) {
+            Ok(head) if head.sender == sender.as_ref() => u64::from(head.conn_id),
+            Ok(_) | Err(_) => {
+                tracing::warn!(?request, "request payload is not a Mongrel2 request; given back");
+                return out.push(Action::Send(Command::Done { request }));
+            }
+        };
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let held = Held {
+            sender: sender.clone(),
+            conn_id,
+            cancelled: cancelled.clone(),
+            cancel_delivered: false,
+        };
+        self.held.insert(request, held);
+        out.push(Action::Deliver(Delivery {
+            cancel: false,
+            request,
+            sender,
+            conn_id,
+            payload,
+            epoch: self.epoch,
+            cancelled,
+        }));
+    }
+
+    fn cancel(&mut self, request: RequestId, notice: Bytes, out: &mut Vec<Action>) {
+        let Some(held) = self.held.get_mut(&request) else {
+            return tracing::debug!(?request, "cancel for a request not held");
+        };
+        held.cancelled.store(true, Ordering::Release);
+        if std::mem::replace(&mut held.cancel_delivered, true) {
+            return;
+        }
+        out.push(Action::Deliver(Delivery {
+            cancel: true,
+            request,
+            sender: held.sender.clone(),
+            conn_id: held.conn_id,
+            payload: notice,
+            epoch: self.epoch,
+            cancelled: held.cancelled.clone(),
+        }));
+    }
+
+    fn disconnected(&mut self, reason: Option<String>, now: Instant, out: &mut Vec<Action>) {
+        tracing::warn!(reason = reason.as_deref().unwrap_or(""), "broker sent DISCONNECT");
+        self.abandon(out);
+        match std::mem::replace(&mut self.phase, Phase::Serving) {
+            Phase::Draining { .. } | Phase::Stopped => self.stop(out),
+            Phase::Moving { to } => self.move_to(to, now, out),
+            Phase::Serving => {
+                self.link = Link::Waiting {
+                    until: now + self.backoff.next(),
+                }
+            }
+        }
+    }
+
+    fn reconnect_to(&mut self, endpoint: String, now: Instant, out: &mut Vec<Action>) {
+        if !matches!(self.phase, Phase::Serving | Phase::Moving { .. }) {
+            return;
+        }
+        tracing::info!(%endpoint, held = self.held.len(), "broker moves us");
+        self.phase = Phase::Moving { to: endpoint };
+        self.idle_check(now, out);
+    }
+
+    fn shutdown(&mut self, grace: Duration, now: Instant, out: &mut Vec<Action>) {
+        if matches!(self.phase, Phase::Draining { .. } | Phase::Stopped) {
+            return;
+        }
+        if self.link != Link::Up {
+            return self.stop(out);
+        }
+        out.push(Action::Send(Command::Drain));
+        self.phase = Phase::Draining { until: now + grace };
+        self.idle_check(now, out);
+    }
+
+    /// Nothing held any more: a pending move or drain can complete.
+    fn idle_check(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if !self.held.is_empty() {
+            return;
+        }
+        match std::mem::replace(&mut self.phase, Phase::Serving) {
+            Phase::Moving { to } => {
+                out.push(Action::Send(Command::Disconnect { reason: None }));
+                self.move_to(to, now, out);
+            }
+            Phase::Draining { .. } => {
+                out.push(Action::Send(Command::Disconnect { reason: None }));
+                self.stop(out);
+            }
+            phase => self.phase = phase,
+        }
+    }
+
+    fn move_to(&mut self, to: String, now: Instant, out: &mut Vec<Action>) {
+        self.endpoint = to;
+        self.open(now, out);
+    }
+
+    fn open(&mut self, now: Instant, out: &mut Vec<Action>) {
+        out.push(Action::Open(self.endpoint.clone()));
+        self.register(now, out);
+    }
+
+    fn register(&mut self, now: Instant, out: &mut Vec<Action>) {
+        out.push(Action::Send(self.ready.clone()));
+        self.link = Link::Up;
+        self.last_heard = now;
+        self.next_heartbeat = now + self.timing.interval;
+    }
+
+    /// The broker is gone (silent) or unreachable: drop the socket and what was held, retry later.
+    fn lose_link(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.abandon(out);
+        out.push(Action::Close);
+        match std::mem::replace(&mut self.phase, Phase::Serving) {
+            Phase::Draining { .. } | Phase::Stopped => return self.stop(out),
+            Phase::Moving { to } => self.endpoint = to,
+            Phase::Serving => {}
+        }
+        self.link = Link::Closed {
+            until: now + self.backoff.next(),
+        };
+    }
+
+    /// Forgets every held request (the broker failed or re-dispatched them) and starts a new epoch.
+    fn abandon(&mut self, out: &mut Vec<Action>) {
+        if !self.held.is_empty() {
+            tracing::warn!(held = self.held.len(), "abandoning held requests");
+        }
+        for held in self.held.values() {
+            held.cancelled.store(true, Ordering::Release);
+        }
+        self.held.clear();
+        self.epoch += 1;
+        out.push(Action::Abandon { epoch: self.epoch });
+    }
+
+    fn stop(&mut self, out: &mut Vec<Action>) {
+        for held in self.held.values() {
+            held.cancelled.store(true, Ordering::Release);
+        }
+        let abandoned = self.held.len();
+        self.held.clear();
+        self.phase = Phase::Stopped;
+        out.push(Action::Stop { abandoned });
+    }
+}
+
+#[cfg(test)]
+mod tests;
