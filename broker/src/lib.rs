@@ -1,7 +1,7 @@
 //! Scale0's broker: per-service least-recently-used dispatch of Mongrel2 request messages to workers that
 //! announce the services they serve and their capacity.
 //!
-//! Data flows through three layers:
+//! Data flows through these layers:
 //!
 //! * [`protocol`] — the sans-IO codecs of the two wire protocols: S0W/1 between workers and the broker
 //!   ([`protocol::Command`]) and S0G/1 between gateways and the broker ([`protocol::gateway::Command`]).
@@ -13,10 +13,14 @@
 //!   or a clock.
 //! * [`zmq_async`] — ZeroMQ sockets inside tokio (an `AsyncFd` on libzmq's `ZMQ_FD`), shared with the
 //!   gateway.
-//! * the I/O loop (to come) owns the ZeroMQ sockets, feeds frames to
-//!   [`engine::Engine::handle_worker_frames`] / [`engine::Engine::handle_gateway_frames`], performs the
-//!   actions and sleeps until [`engine::Engine::next_deadline`]. The embedded mode calls
-//!   [`engine::Engine::handle`] directly with gateway events.
+//! * [`runtime`] — the I/O loop ([`runtime::Broker`]): one task owns the ZeroMQ sockets and the engine,
+//!   feeds frames to [`engine::Engine::handle_worker_frames`] / [`engine::Engine::handle_gateway_frames`]
+//!   and embedded gateways' messages to [`engine::Engine::handle`], performs the actions and sleeps until
+//!   [`engine::Engine::next_deadline`]. [`runtime::run_standalone`] is `scale0 broker`.
+//! * [`link`] — the gateway's side: [`link::Link`], the same type whether the broker is embedded
+//!   (channels) or standalone ([`link::connect`], a DEALER speaking S0G/1 with heartbeats and failover).
+//! * [`control`] — the control socket's JSON commands and `scale0 ctl`'s client ([`control::query`],
+//!   [`control::render_status`]).
 //!
 //! ```
 //! use std::time::Instant;
@@ -41,6 +45,7 @@
 pub mod engine;
 mod envelope;
 pub mod zmq_async;
+pub mod control;
 pub mod link;
 pub mod runtime;
 pub mod protocol;

@@ -11,9 +11,10 @@
 //!   died mid-stream: close the client connection if its response is incomplete);
 //! * after `Down`, nothing submitted before it will get a reply; requests still awaiting their first reply
 //!   are failed by the link itself: the standalone link sends `Fail` 502 `broker-lost` for each request
-//!   it handed to the broker and heard nothing about; a submit it cannot hand over at all (no connection,
-//!   socket queue full) gets `Fail` 503 `broker-unreachable` at once; an embedded broker fails everything
-//!   through its engine when it stops (503 for queued requests, 502 for held ones) before `Down`;
+//!   it handed to the broker and heard nothing about; a submit while the link is not up (before the
+//!   first `Up`, after a `Down`) or that the socket cannot take gets `Fail` 503 `broker-unreachable` at
+//!   once; an embedded broker fails everything through its engine when it stops (503 for queued
+//!   requests, 502 for held ones) before `Down`;
 //! * a `Fail` may name a request the gateway no longer waits for (e.g. a late FAIL after a `Down`): ignore
 //!   it;
 //! * the receiver must be read promptly and never wait on the sender (the broker and the link task never
@@ -216,7 +217,8 @@ pub(crate) fn checked_sender_id(sender_id: &str) -> Result<Bytes, Error> {
 /// Connects a standalone gateway to the broker's gateway endpoint: a DEALER whose routing identity is
 /// `sender_id`, owned by a spawned task that heartbeats the broker, reports `Up`/`Down`, fails the
 /// requests a silent broker took with it, and reconnects (a fresh socket each liveness period) until the
-/// broker answers again. The link starts before the broker is heard: wait for `Up` to avoid 503s.
+/// broker answers again. The link is not up until the broker answers its first HEARTBEAT (a broker
+/// answers a new gateway at once): wait for `Up`, since submits before it get 503.
 ///
 /// Must be called inside a tokio runtime. The task ends when the gateway drops its sender (it then
 /// says DISCONNECT) or its receiver.

@@ -1,42 +1,208 @@
-//! The broker's I/O loop (placeholder written by the lead so the gateway
-//! builds; the broker I/O engineer replaces this file).
+//! The broker's I/O: one tokio task owns the engine and every socket (the workers' ROUTER, the
+//! standalone gateways' ROUTER, the control REP) plus the channels of the embedded gateway links, so no
+//! state is shared and nothing is locked.
+//!
+//! The loop ([`Broker::run`]) is "receive, hand to the engine, perform the actions": after each wake it
+//! drains every ready socket and channel (up to a batch each) before waiting again, ticks the engine when
+//! [`Engine::next_deadline`](crate::engine::Engine::next_deadline) is due, and performs the actions —
+//! REQUEST/CANCEL/HEARTBEAT/DISCONNECT to workers over the ROUTER (a worker the ROUTER cannot reach is
+//! reported to the engine as gone), replies and FAILs to the gateway they name: an embedded link's
+//! channel or the gateway ROUTER. Queue bounds and socket options live in [`sockets`].
+//!
+//! A full embedded reply channel is not waited on: the reply (or FAIL) is dropped and counted in
+//! [`IoCounters`], exactly like a standalone gateway whose ZeroMQ queue is full; the gateway's own idle
+//! timeout then closes the affected connection. Size the link's queue for the bursts it must absorb.
+//!
+//! Shutdown: when the token is cancelled the broker drains for [`Settings::drain_grace`]: new submits get
+//! 503 `overloaded`, requests in progress may finish. Then the engine fails whatever is left (503 queued,
+//! 502 held), workers and standalone gateways get DISCONNECT, embedded links get `Down`.
+
+mod embedded;
+mod event_loop;
+mod intake;
+mod perform;
+pub mod sockets;
+mod standalone;
+#[cfg(test)]
+mod tests;
+
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::engine;
+use crate::engine::{self, Engine};
 use crate::link::Link;
+use crate::zmq_async::{self, AsyncSocket};
+use embedded::Embedded;
 
-/// Where the broker binds.
+pub use standalone::run_standalone;
+
+/// Where the broker binds, and its engine's configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// ROUTER for workers.
+    /// ROUTER endpoint for workers (S0W/1), e.g. `tcp://0.0.0.0:5560` or `ipc:///run/scale0/workers`.
     pub workers: String,
-    /// ROUTER for standalone gateways.
+    /// ROUTER endpoint for standalone gateways (S0G/1); `None` when only embedded gateways are served.
     pub gateways: Option<String>,
-    /// REP for `scale0 ctl`.
+    /// REP endpoint for `scale0 ctl` (JSON, see [`crate::control`]); keep it on loopback or ipc.
     pub control: Option<String>,
-    /// The engine's settings.
+    /// The engine's tunables (heartbeats, queues, deadlines, tables).
     pub engine: engine::Config,
+    /// How long a shutdown lets requests in progress finish before failing them. Default 5 s.
+    pub drain_grace: Duration,
 }
 
-/// A bound broker.
-#[derive(Debug)]
-pub struct Broker;
+/// [`Settings::drain_grace`] unless set otherwise.
+pub const DEFAULT_DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+impl Settings {
+    /// Settings binding only the worker endpoint, with the default engine configuration.
+    pub fn new(workers: impl Into<String>) -> Self {
+        Settings {
+            workers: workers.into(),
+            gateways: None,
+            control: None,
+            engine: engine::Config::default(),
+            drain_grace: DEFAULT_DRAIN_GRACE,
+        }
+    }
+}
+
+/// Why the broker could not start, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The engine configuration is invalid (the field is named inside).
+    #[error("broker configuration: {0}")]
+    Config(#[from] engine::ConfigError),
+    /// A socket could not be opened or bound; `role` says which (`workers`, `gateways`, `control`) and
+    /// the source names the endpoint.
+    #[error("broker {role} socket: {source}")]
+    Socket {
+        /// Which socket.
+        role: &'static str,
+        /// libzmq's or tokio's error, with the endpoint.
+        #[source]
+        source: zmq_async::Error,
+    },
+    /// The tokio runtime of [`run_standalone`] could not be built.
+    #[error("broker runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+/// What the I/O layer counts besides the engine's counters: messages it could not deliver.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IoCounters {
+    /// Replies and FAILs dropped because the gateway's queue (ZeroMQ or embedded channel) was full.
+    pub gateway_full_drops: u64,
+    /// Replies and FAILs dropped because the gateway was gone (disconnected, link closed).
+    pub gateway_gone_drops: u64,
+    /// Sends to workers that found them unreachable or not reading (the worker was unregistered).
+    pub worker_unreachable: u64,
+    /// Messages dropped for having more than [`sockets::MAX_FRAMES`] frames.
+    pub oversized_messages: u64,
+    /// Submits answered 503 because the broker was shutting down.
+    pub refused_draining: u64,
+    /// Messages on the gateway ROUTER using the sender id of an embedded link (dropped).
+    pub sender_id_conflicts: u64,
+}
+
+/// The endpoints actually bound (a `tcp://…:*` endpoint shows its port), for logs and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The workers' ROUTER.
+    pub workers: String,
+    /// The gateways' ROUTER.
+    pub gateways: Option<String>,
+    /// The control REP.
+    pub control: Option<String>,
+}
+
+/// A bound broker, ready to [`run`](Broker::run).
+pub struct Broker {
+    engine: Engine,
+    /// Kept so the sockets' context outlives them.
+    _ctx: zmq::Context,
+    workers: AsyncSocket,
+    gateways: Option<AsyncSocket>,
+    control: Option<AsyncSocket>,
+    embedded: Embedded,
+    endpoints: Endpoints,
+    drain_grace: Duration,
+}
+
+impl std::fmt::Debug for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("endpoints", &self.endpoints)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Broker {
-    /// Binds everything (not built yet).
-    pub async fn bind(settings: Settings) -> Result<Broker, std::io::Error> {
-        Err(std::io::Error::other(format!(
-            "the broker runtime (workers at {}) is not built yet",
-            settings.workers
-        )))
+    /// Validates the engine configuration and binds every endpoint (inside a tokio runtime). Errors say
+    /// which socket and endpoint failed, before anything runs.
+    pub async fn bind(settings: Settings) -> Result<Broker, Error> {
+        let engine = Engine::new(settings.engine)?;
+        let ctx = zmq::Context::new();
+        let socket = |role| move |source| Error::Socket { role, source };
+        let workers = sockets::router(&ctx, &settings.workers, sockets::hwm(sockets::WORKER_HWM))
+            .map_err(socket("workers"))?;
+        let gateways = match &settings.gateways {
+            Some(endpoint) => Some(
+                sockets::router(&ctx, endpoint, sockets::hwm(sockets::GATEWAY_HWM))
+                    .map_err(socket("gateways"))?,
+            ),
+            None => None,
+        };
+        let control = match &settings.control {
+            Some(endpoint) => {
+                Some(sockets::control(&ctx, endpoint).map_err(socket("control"))?)
+            }
+            None => None,
+        };
+        let bound = |s: &AsyncSocket, role| s.last_endpoint().map_err(socket(role));
+        let endpoints = Endpoints {
+            workers: bound(&workers, "workers")?,
+            gateways: gateways.as_ref().map(|s| bound(s, "gateways")).transpose()?,
+            control: control.as_ref().map(|s| bound(s, "control")).transpose()?,
+        };
+        tracing::info!(?endpoints, "broker bound");
+        Ok(Broker {
+            engine,
+            _ctx: ctx,
+            workers,
+            gateways,
+            control,
+            embedded: Embedded::default(),
+            endpoints,
+            drain_grace: settings.drain_grace,
+        })
     }
 
-    /// An in-process gateway link.
-    pub fn embedded_link(&mut self, _sender_id: &str, _queue: usize) -> Link {
-        unreachable!("Broker::bind never succeeds in this placeholder")
+    /// The endpoints bound.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
     }
 
-    /// Runs until shutdown.
-    pub async fn run(self, _shutdown: CancellationToken) {}
+    /// An in-process gateway link with channels of `queue` messages each way (at least 1): the gateway
+    /// submits through it and gets its replies on it, with no ZeroMQ hop. Several may exist, one per
+    /// sender id; a second link with the same sender id replaces the first, whose channels close. A
+    /// sender id that is not a valid S0G/1 sender id is logged, and every submit through the link then
+    /// fails with 502 `bad-submit` (validate sender ids in configuration).
+    pub fn embedded_link(&mut self, sender_id: &str, queue: usize) -> Link {
+        if let Err(error) = crate::link::checked_sender_id(sender_id) {
+            tracing::error!(%error, "embedded gateway link with an unusable sender id");
+        }
+        self.embedded.add(sender_id.as_bytes(), queue.max(1))
+    }
+
+    /// Runs the loop until `shutdown` is cancelled and the drain is over (see the module docs).
+    /// Returns an error only if the reactor fails on a socket; it is also logged.
+    pub async fn run(self, shutdown: CancellationToken) -> Result<(), Error> {
+        let result = event_loop::Loop::new(self).run(shutdown).await;
+        if let Err(error) = &result {
+            tracing::error!(%error, "broker stopped");
+        }
+        result
+    }
 }

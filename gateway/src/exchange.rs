@@ -68,6 +68,10 @@ pub async fn run(
     match target.send(conn.id, frame, deadline, info).await {
         Ok(()) => {}
         Err(SendError::NoHandler) => {
+            // The request may still leave in the instant the deadline passed;
+            // close the connection so a late answer cannot pass for the
+            // answer to the client's next request.
+            give_up(&conn);
             return Err(Failure::NoHandler {
                 retry_after: deadlines.retry_after,
             })
@@ -262,5 +266,12 @@ fn build_head(head: http_reply::ResponseHead) -> Response<Body> {
     let mut response = Response::new(Body::empty());
     *response.status_mut() = head.status;
     *response.headers_mut() = headers;
+    let canonical = head.status.canonical_reason().map(str::as_bytes);
+    if !head.reason.is_empty() && canonical != Some(&head.reason[..]) {
+        // HTTP/1 clients get the handler's own reason phrase, as Mongrel2 passes it.
+        if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(head.reason.clone()) {
+            response.extensions_mut().insert(reason);
+        }
+    }
     response
 }

@@ -17,6 +17,8 @@ use crate::body::Body;
 pub enum Failure {
     /// The request was malformed (400).
     BadRequest(&'static str),
+    /// The request has an `Expect` other than `100-continue` (417).
+    ExpectationFailed,
     /// The client did not send its body in time (408).
     RequestTimeout,
     /// No route for the host and path (404).
@@ -56,6 +58,7 @@ impl Failure {
         match self {
             Failure::BadRequest(_) => StatusCode::BAD_REQUEST,
             Failure::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Failure::ExpectationFailed => StatusCode::EXPECTATION_FAILED,
             Failure::NoRoute => StatusCode::NOT_FOUND,
             Failure::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Failure::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -74,6 +77,7 @@ impl Failure {
         match self {
             Failure::BadRequest(_)
             | Failure::RequestTimeout
+            | Failure::ExpectationFailed
             | Failure::NoRoute
             | Failure::BodyTooLarge { .. }
             | Failure::HeadTooLarge => Fault::Client,
@@ -90,6 +94,7 @@ impl Failure {
         match self {
             Failure::BadRequest(why) => format!("Bad Request: {why}"),
             Failure::RequestTimeout => "Request Timeout: the body did not arrive in time".into(),
+            Failure::ExpectationFailed => "Expectation Failed: only 100-continue is supported".into(),
             Failure::NoRoute => "Not Found".into(),
             Failure::NotImplemented(what) => format!("Not Implemented: {what}"),
             Failure::BodyTooLarge { limit } => {

@@ -353,10 +353,16 @@ async fn connect_broker(
                 gateways: None,
                 control: control.as_ref().map(|c| c.as_str().to_owned()),
                 engine,
+                drain_grace: scale0_broker::runtime::DEFAULT_DRAIN_GRACE,
             };
             let mut runtime = scale0_broker::runtime::Broker::bind(settings).await?;
             let link = runtime.embedded_link(sender_id, EMBEDDED_LINK_QUEUE);
-            tracker.spawn(runtime.run(shutdown.clone()));
+            let stop = shutdown.clone();
+            tracker.spawn(async move {
+                if let Err(e) = runtime.run(stop).await {
+                    tracing::error!("embedded broker stopped: {e}");
+                }
+            });
             link
         }
         BrokerMode::Connect { endpoint } => {

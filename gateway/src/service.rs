@@ -71,6 +71,14 @@ async fn serve(
     body: Incoming,
     entry: &mut Entry,
 ) -> Result<Response<Body>, Failure> {
+    if parts
+        .headers
+        .get_all(header::EXPECT)
+        .iter()
+        .any(|v| !v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+    {
+        return Err(Failure::ExpectationFailed);
+    }
     let host = parts
         .headers
         .get(header::HOST)

@@ -15,11 +15,14 @@ use std::time::Duration;
 use crate::{ports, wait};
 
 mod handler;
+mod listeners;
 
 pub use handler::{handshake, recv_within, Answer, RecordingHandler, PROBE_PATH, READY_DEADLINE};
 
-/// How long Mongrel2 may take to start listening.
+/// How long Mongrel2 may take to listen on its three ports (one attempt).
 const START_DEADLINE: Duration = Duration::from_secs(15);
+/// Starts tried at fresh ports before giving up.
+const START_ATTEMPTS: usize = 3;
 /// How long Mongrel2 may take to stop after SIGTERM before it is killed.
 const STOP_DEADLINE: Duration = Duration::from_secs(5);
 /// Sender UUID used by default (the one in the captures).
@@ -66,6 +69,9 @@ pub struct Mongrel2 {
 
 impl Mongrel2 {
     /// Starts Mongrel2 with one host `localhost` routing `/` to one handler.
+    /// Ports are picked free and released before Mongrel2 binds them, so a
+    /// parallel test can take one in between: the start counts only once the
+    /// child itself listens on all three, and is retried at fresh ports.
     pub fn start(options: Options) -> anyhow::Result<Mongrel2> {
         for tool in ["mongrel2", "m2sh"] {
             anyhow::ensure!(
@@ -73,6 +79,21 @@ impl Mongrel2 {
                 "{tool} not found: install Debian's mongrel2-core (scripts/setup does)"
             );
         }
+        let mut failures = Vec::new();
+        for _ in 0..START_ATTEMPTS {
+            match Mongrel2::start_once(&options) {
+                Ok(peer) => return Ok(peer),
+                Err(e) => failures.push(format!("{e:#}")),
+            }
+        }
+        anyhow::bail!(
+            "Mongrel2 did not start in {START_ATTEMPTS} attempts:\n{}",
+            failures.join("\n---\n")
+        )
+    }
+
+    /// One start at fresh ports in a fresh directory.
+    fn start_once(options: &Options) -> anyhow::Result<Mongrel2> {
         let dir = tempfile::Builder::new()
             .prefix("scale0-m2peer-")
             .tempdir()?;
@@ -85,7 +106,7 @@ impl Mongrel2 {
         let recv_spec = format!("tcp://127.0.0.1:{recv_port}");
         std::fs::write(
             dir.path().join("mongrel2.conf"),
-            config_text(&options, http_port, &send_spec, &recv_spec),
+            config_text(options, http_port, &send_spec, &recv_spec),
         )?;
         let load = Command::new("m2sh")
             .args(["load", "-config", "mongrel2.conf", "-db", "config.sqlite"])
@@ -115,13 +136,17 @@ impl Mongrel2 {
             http_port,
             send_spec,
             recv_spec,
-            options,
+            options: options.clone(),
         };
-        let waited = wait::until("Mongrel2 to listen", START_DEADLINE, || {
+        let pid = peer.child.id();
+        let what = format!("Mongrel2 to listen on ports {p:?}");
+        let waited = wait::until(&what, START_DEADLINE, || {
             if let Ok(Some(status)) = peer.child.try_wait() {
                 return Some(Err(anyhow::anyhow!("mongrel2 exited: {status}")));
             }
-            wait::port_open(http_port).then_some(Ok(()))
+            p.iter()
+                .all(|&port| listeners::owned_by(pid, port))
+                .then_some(Ok(()))
         });
         match waited.and_then(|r| r) {
             Ok(()) => Ok(peer),

@@ -100,9 +100,10 @@ pub(crate) fn control(ctx: &zmq::Context, endpoint: &str) -> Result<AsyncSocket,
     )
 }
 
-/// A standalone gateway's DEALER, routing identity = sender id, with `ZMQ_IMMEDIATE` so a submit is
-/// refused at once (and failed with 503) while no connection to the broker exists, instead of waiting
-/// in a queue for a broker that may never come.
+/// A standalone gateway's DEALER, routing identity = sender id. Not `ZMQ_IMMEDIATE`: with it, libzmq
+/// discards messages already received but not yet read when the connection drops, which loses a
+/// stopping broker's last FAILs and its DISCONNECT. The link refuses submits itself while the broker is
+/// not heard instead.
 pub(crate) fn gateway_dealer(
     ctx: &zmq::Context,
     endpoint: &str,
@@ -111,7 +112,6 @@ pub(crate) fn gateway_dealer(
 ) -> Result<AsyncSocket, zmq_async::Error> {
     let socket = configured(ctx, zmq::DEALER, hwm, MAX_FRAME_BYTES)?;
     option(socket.set_identity(sender_id), "setsockopt ZMQ_ROUTING_ID")?;
-    option(socket.set_immediate(true), "setsockopt ZMQ_IMMEDIATE")?;
     socket
         .connect(endpoint)
         .map_err(|source| zmq_async::Error::Endpoint {
@@ -122,11 +122,21 @@ pub(crate) fn gateway_dealer(
     AsyncSocket::new(socket)
 }
 
+/// One received message part, viewable as bytes by the codecs (`zmq::Message` derefs to `[u8]` but has
+/// no `AsRef`).
+pub(crate) struct Frame(zmq::Message);
+
+impl AsRef<[u8]> for Frame {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
 /// Receives one whole message into `frames` without waiting: `Ok(false)` when none is queued. A message
 /// of more than [`MAX_FRAMES`] frames is consumed whole and reported as `TooManyFrames`.
 pub(crate) fn try_recv_multipart(
     socket: &AsyncSocket,
-    frames: &mut Vec<zmq::Message>,
+    frames: &mut Vec<Frame>,
 ) -> Result<bool, zmq_async::Error> {
     frames.clear();
     let first = match socket.try_recv() {
@@ -135,13 +145,13 @@ pub(crate) fn try_recv_multipart(
         Err(error) => return Err(error),
     };
     let mut more = first.get_more();
-    frames.push(first);
+    frames.push(Frame(first));
     let mut too_many = false;
     while more {
         let frame = socket.try_recv()?;
         more = frame.get_more();
         if frames.len() < MAX_FRAMES {
-            frames.push(frame);
+            frames.push(Frame(frame));
         } else {
             too_many = true;
         }

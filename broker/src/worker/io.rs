@@ -126,7 +126,8 @@ impl Loop {
                 break;
             }
             let Some(frames) = self.recv() else { break };
-            self.io.session.message(&frames, now, actions);
+            let views: Vec<&[u8]> = frames.iter().map(|frame| &frame[..]).collect();
+            self.io.session.message(&views, now, actions);
             if !self.perform(actions) {
                 return Ok(());
             }

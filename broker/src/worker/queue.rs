@@ -84,8 +84,14 @@ impl<T> Queue<T> {
     /// Removes the items `keep` rejects and returns them, so the caller drops them outside the lock.
     pub(crate) fn remove_unless(&self, keep: impl Fn(&T) -> bool) -> Vec<T> {
         let mut state = self.lock();
-        let (kept, removed) = state.items.drain(..).partition(|item| keep(item));
-        state.items = kept;
+        let mut removed = Vec::new();
+        for item in std::mem::take(&mut state.items) {
+            if keep(&item) {
+                state.items.push_back(item);
+            } else {
+                removed.push(item);
+            }
+        }
         removed
     }
 
@@ -97,11 +103,6 @@ impl<T> Queue<T> {
         drop(state);
         self.changed.notify_all();
         left
-    }
-
-    /// Whether [`Queue::stop`] was called.
-    pub(crate) fn is_stopped(&self) -> bool {
-        self.lock().stopped
     }
 
     /// Waits until [`Queue::stop`] is called.
@@ -160,7 +161,6 @@ mod tests {
         for w in waiters {
             assert_eq!(w.join().unwrap(), None);
         }
-        assert!(q.is_stopped());
         assert_eq!(q.push(1), Err(1));
         q.wait_stopped();
     }

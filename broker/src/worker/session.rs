@@ -141,19 +141,10 @@ impl Session {
         }
     }
 
-    /// Registration number of the jobs delivered now.
-    pub(crate) fn epoch(&self) -> u64 {
-        self.epoch
-    }
-
     /// Requests delivered and not yet DONE.
+    #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
         self.held.len()
-    }
-
-    /// Whether the worker has finished.
-    pub(crate) fn is_stopped(&self) -> bool {
-        self.phase == Phase::Stopped
     }
 
     /// When [`Session::tick`] next has something to do.

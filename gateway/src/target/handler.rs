@@ -234,6 +234,9 @@ impl Task {
 
     /// Sends queued frames until the PUSH socket would block.
     fn flush(&mut self, push: &AsyncSocket) {
+        // A request whose requester has answered the client (503) must never
+        // reach a handler that connects later.
+        self.drop_abandoned();
         while let Some(front) = self.pending.front() {
             match push.try_send(&front.frame) {
                 Ok(()) => {

@@ -63,41 +63,23 @@ pub fn recv_within(conn: &Connection, deadline: Duration, what: &str) -> anyhow:
 /// closes the client and consumes the probe's disconnect notice. Fails if any
 /// other message arrives or `deadline` passes.
 pub fn handshake(http_port: u16, conn: &Connection, deadline: Duration) -> anyhow::Result<()> {
-    let start = Instant::now();
-    let left = || {
-        deadline
-            .checked_sub(start.elapsed())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| anyhow::anyhow!("handler not ready within {deadline:?}"))
-    };
+    let until = Deadline::new(deadline);
     let mut client = TcpStream::connect(("127.0.0.1", http_port))?;
     client.write_all(format!("GET {PROBE_PATH} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())?;
-    let incoming = recv_within(conn, left()?, "the readiness probe request")?;
+    let incoming = recv_within(conn, until.left()?, "the readiness probe request")?;
     let probe = incoming.request()?;
     anyhow::ensure!(
         probe.path == PROBE_PATH.as_bytes(),
         "expected the readiness probe first, the handler got {:?}",
         String::from_utf8_lossy(incoming.bytes())
     );
-    let mut sent = 0u32;
-    let mut wait = PROBE_FIRST_WAIT;
-    let mut got = Vec::new();
-    while got.is_empty() {
-        sent += 1;
-        conn.reply_http(&probe, format!("probe {sent}").as_bytes(), 200, "OK", &[])?;
-        read_some(&mut client, wait.min(left()?), &mut got)?;
-        wait = (wait * 2).min(PROBE_MAX_WAIT);
-    }
-    let last = format!("\r\n\r\nprobe {sent}");
-    while !got.ends_with(last.as_bytes()) {
-        anyhow::ensure!(
-            read_some(&mut client, left()?, &mut got)?,
-            "probe connection closed early; got {:?}",
-            String::from_utf8_lossy(&got)
-        );
-    }
+    reply_until_read(conn, &probe, &mut client, &until)?;
     drop(client);
-    let notice = recv_within(conn, left()?, "the readiness probe's disconnect notice")?;
+    let notice = recv_within(
+        conn,
+        until.left()?,
+        "the readiness probe's disconnect notice",
+    )?;
     let parsed = notice.request()?;
     anyhow::ensure!(
         parsed.is_notice() && parsed.conn_id == probe.conn_id,
@@ -105,6 +87,61 @@ pub fn handshake(http_port: u16, conn: &Connection, deadline: Duration) -> anyho
         String::from_utf8_lossy(notice.bytes())
     );
     Ok(())
+}
+
+/// Publishes numbered replies to `probe` until `client` reads one (the PUB
+/// dropped the earlier ones while Mongrel2's subscription was on its way), then
+/// reads until the last one published has arrived.
+fn reply_until_read(
+    conn: &Connection,
+    probe: &Request<'_>,
+    client: &mut TcpStream,
+    until: &Deadline,
+) -> anyhow::Result<()> {
+    let mut sent = 0u32;
+    let mut wait = PROBE_FIRST_WAIT;
+    let mut got = Vec::new();
+    let last = loop {
+        sent += 1;
+        conn.reply_http(probe, format!("probe {sent}").as_bytes(), 200, "OK", &[])?;
+        let open = read_some(client, wait.min(until.left()?), &mut got)?;
+        anyhow::ensure!(open, "probe connection closed before any reply arrived");
+        if !got.is_empty() {
+            break format!("\r\n\r\nprobe {sent}");
+        }
+        wait = (wait * 2).min(PROBE_MAX_WAIT);
+    };
+    while !got.ends_with(last.as_bytes()) {
+        anyhow::ensure!(
+            read_some(client, until.left()?, &mut got)?,
+            "probe connection closed early; got {:?}",
+            String::from_utf8_lossy(&got)
+        );
+    }
+    Ok(())
+}
+
+/// The end of an overall wait, handing out what is left of it.
+struct Deadline {
+    start: Instant,
+    total: Duration,
+}
+
+impl Deadline {
+    fn new(total: Duration) -> Deadline {
+        Deadline {
+            start: Instant::now(),
+            total,
+        }
+    }
+
+    /// Time left, or an error once it has run out.
+    fn left(&self) -> anyhow::Result<Duration> {
+        self.total
+            .checked_sub(self.start.elapsed())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| anyhow::anyhow!("handler not ready within {:?}", self.total))
+    }
 }
 
 /// Appends what `client` delivers within `timeout` to `out`; false at EOF.

@@ -2,7 +2,7 @@
 //! POST bodies, query strings, repeated headers; JSON and tnetstring.
 
 use mongrel2_compat::handler::http_response;
-use mongrel2_compat::request::{self, key, HeaderValue, Protocol};
+use mongrel2_compat::request::{self, key, Builder, HeaderValue, Protocol};
 use scale0_tests::client::{split_response, Conn};
 use scale0_workers_examples::hello;
 
@@ -49,15 +49,36 @@ fn get_reaches_the_example_handler(protocol: &str) {
         req.headers.get(key::QUERY).is_none(),
         "no `?`, no QUERY: {req:?}"
     );
-    if protocol == "json" {
+    let protocol = if protocol == "json" {
         let captured = fixture("json-01-simple-get/02-m2-to-handler.bin");
         assert_eq!(
             String::from_utf8_lossy(&with_conn_id(&captured, req.conn_id)),
             String::from_utf8_lossy(&frame)
         );
+        Protocol::Json
     } else {
-        assert_eq!(req.protocol, Protocol::Tnetstring);
-    }
+        Protocol::Tnetstring
+    };
+    assert_eq!(req.protocol, protocol);
+    let built = Builder::new(req.sender, req.conn_id, protocol)
+        .method(b"GET")
+        .path(b"/hello")
+        .version(b"HTTP/1.1")
+        .uri(b"/hello")
+        .pattern(b"/")
+        .remote_addr(b"127.0.0.1")
+        .headers([
+            (&b"Host"[..], &b"localhost"[..]),
+            (b"User-Agent", b"m2lab/1.0"),
+            (b"Accept", b"*/*"),
+        ])
+        .build()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&built.request.to_vec()),
+        String::from_utf8_lossy(&frame),
+        "the gateway's builder writes what Mongrel2 sends"
+    );
 }
 
 #[test]

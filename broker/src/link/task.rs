@@ -1,0 +1,334 @@
+//! The standalone link's task: owns the DEALER, speaks S0G/1, watches the broker's liveness.
+//!
+//! One `select!` waits for a message from the gateway, room in the gateway's channel (only while
+//! deliveries are parked), the socket (only while none are parked: a slow gateway slows the broker's
+//! sends down to the socket's high-water mark, never loses anything here) and the next timer (heartbeat,
+//! expiry sweep, broker silence).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::{
+    FromBroker, LinkSettings, Outstanding, ToBroker, REASON_BROKER_LOST,
+    REASON_BROKER_UNREACHABLE, REASON_LINK_OVERLOADED,
+};
+use crate::engine;
+use crate::protocol::gateway::{self, Command};
+use crate::protocol::{ServiceName, MAX_DURATION_MS};
+use crate::runtime::sockets;
+use crate::zmq_async::{self, AsyncSocket};
+
+/// Messages read from the socket per wake before other work gets a turn.
+const BATCH: usize = 256;
+
+/// How soon a HEARTBEAT the socket refused (queue full) is tried again.
+const PROBE_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The link's state; see the module docs.
+pub(super) struct Task {
+    ctx: zmq::Context,
+    endpoint: String,
+    sender_id: Bytes,
+    settings: LinkSettings,
+    socket: AsyncSocket,
+    from_gateway: mpsc::Receiver<ToBroker>,
+    to_gateway: mpsc::Sender<FromBroker>,
+    /// Deliveries waiting for room in `to_gateway`, bounded by `settings.queue` (then the gateway's
+    /// messages are not read either) plus one FAIL per outstanding request when the broker goes down.
+    parked: VecDeque<FromBroker>,
+    outstanding: Outstanding,
+    up: bool,
+    /// Start of the current silence window: the last message from the broker, (re)connect, or the
+    /// moment parked deliveries drained (the socket was not read meanwhile, so silence is unknown).
+    heard_at: Instant,
+    heartbeat_at: Instant,
+    sweep_at: Instant,
+    frames: Vec<sockets::Frame>,
+    out: Vec<Bytes>,
+}
+
+impl Task {
+    /// Opens the DEALER and builds the task (not yet running).
+    pub(super) fn open(
+        endpoint: &str,
+        sender_id: Bytes,
+        settings: LinkSettings,
+        from_gateway: mpsc::Receiver<ToBroker>,
+        to_gateway: mpsc::Sender<FromBroker>,
+    ) -> Result<Self, zmq_async::Error> {
+        let ctx = zmq::Context::new();
+        let socket = sockets::gateway_dealer(&ctx, endpoint, &sender_id, settings.hwm)?;
+        let now = Instant::now();
+        Ok(Task {
+            ctx,
+            endpoint: endpoint.to_owned(),
+            sender_id,
+            outstanding: Outstanding::new(settings.max_outstanding),
+            settings,
+            socket,
+            from_gateway,
+            to_gateway,
+            parked: VecDeque::new(),
+            up: false,
+            heard_at: now,
+            heartbeat_at: now,
+            sweep_at: now,
+            frames: Vec::new(),
+            out: Vec::new(),
+        })
+    }
+
+    /// Runs until the gateway drops its sender or receiver.
+    pub(super) async fn run(mut self) {
+        loop {
+            let wake = self.heartbeat_at.min(self.sweep_at).min(self.silence_at());
+            let parked = !self.parked.is_empty();
+            let accepting = self.parked.len() < self.settings.queue;
+            tokio::select! {
+                biased;
+                () = tokio::time::sleep_until(wake) => self.on_timer(),
+                room = room(&self.to_gateway), if parked => match room {
+                    Ok(()) => self.unpark(),
+                    Err(_) => break,
+                },
+                ready = self.socket.ready(zmq::POLLIN), if !parked => match ready {
+                    Ok(_) => self.read_socket(),
+                    Err(error) => {
+                        tracing::warn!(%error, "gateway link socket failed; reconnecting");
+                        self.reconnect();
+                    }
+                },
+                message = self.from_gateway.recv(), if accepting => match message {
+                    Some(message) => self.from_gateway(message),
+                    None => break,
+                },
+            }
+            if self.to_gateway.is_closed() {
+                break;
+            }
+        }
+        self.send(&Command::Disconnect);
+    }
+
+    fn silence_at(&self) -> Instant {
+        self.heard_at + self.settings.timeout()
+    }
+
+    fn on_timer(&mut self) {
+        let now = Instant::now();
+        if now >= self.heartbeat_at {
+            let interval = self.settings.heartbeat_interval;
+            let next = if self.send(&Command::Heartbeat) {
+                interval
+            } else {
+                interval.min(PROBE_INTERVAL)
+            };
+            self.heartbeat_at = now + next;
+        }
+        if now >= self.sweep_at {
+            self.outstanding.expire(now.into_std());
+            self.sweep_at = now + self.settings.heartbeat_interval;
+        }
+        if self.parked.is_empty() && now >= self.silence_at() {
+            let outstanding = self.outstanding.len();
+            tracing::warn!(endpoint = %self.endpoint, outstanding, "broker silent; failing outstanding requests");
+            self.broker_gone();
+        }
+    }
+
+    /// The broker is gone: `Down` (if it was up), FAIL 502 for everything handed over, a fresh socket.
+    fn broker_gone(&mut self) {
+        if self.up {
+            self.up = false;
+            self.deliver(FromBroker::Down);
+        }
+        for request in self.outstanding.take_all() {
+            self.fail(request, 502, Duration::ZERO, REASON_BROKER_LOST);
+        }
+        self.reconnect();
+    }
+
+    /// Replaces the socket, dropping whatever it still queued for a broker that did not answer.
+    fn reconnect(&mut self) {
+        match sockets::gateway_dealer(
+            &self.ctx,
+            &self.endpoint,
+            &self.sender_id,
+            self.settings.hwm,
+        ) {
+            Ok(socket) => self.socket = socket,
+            Err(error) => tracing::warn!(%error, "gateway link could not reopen its socket"),
+        }
+        let now = Instant::now();
+        self.heard_at = now;
+        self.heartbeat_at = now;
+    }
+
+    fn read_socket(&mut self) {
+        for _ in 0..BATCH {
+            if !self.parked.is_empty() {
+                return;
+            }
+            match sockets::try_recv_multipart(&self.socket, &mut self.frames) {
+                Ok(true) => self.from_socket(),
+                Ok(false) => return,
+                Err(error) => {
+                    tracing::debug!(%error, "message from the broker dropped");
+                }
+            }
+        }
+    }
+
+    fn from_socket(&mut self) {
+        let command = match gateway::decode(&self.frames) {
+            Ok(command) => command,
+            Err(error) => return tracing::debug!(%error, "malformed message from the broker"),
+        };
+        if command == Command::Disconnect {
+            tracing::info!(endpoint = %self.endpoint, "broker said DISCONNECT");
+            return self.broker_gone();
+        }
+        self.heard_at = Instant::now();
+        if !self.up {
+            self.up = true;
+            tracing::info!(endpoint = %self.endpoint, "broker up");
+            self.deliver(FromBroker::Up);
+        }
+        match command {
+            Command::Reply { reply } => {
+                self.outstanding.replied(&reply);
+                self.deliver(FromBroker::Reply(reply));
+            }
+            Command::Fail {
+                request,
+                status,
+                retry_after,
+                reason,
+            } => {
+                self.outstanding.remove(request);
+                let retry_after = retry_after.unwrap_or_default();
+                self.fail(request, status.code(), retry_after, reason.as_str());
+            }
+            Command::Heartbeat | Command::Disconnect => {}
+            Command::Submit { .. } | Command::Cancel { .. } => {
+                tracing::debug!("gateway-to-broker command received from the broker; dropped");
+            }
+        }
+    }
+
+    fn from_gateway(&mut self, message: ToBroker) {
+        match message {
+            ToBroker::Submit {
+                request,
+                service,
+                payload,
+                deadline,
+                idempotent,
+            } => self.submit(request, &service, payload, deadline, idempotent),
+            ToBroker::Cancel { request } => {
+                self.outstanding.remove(request);
+                if !self.send(&Command::Cancel { request }) {
+                    tracing::debug!(request, "cancel not sent: no connection to the broker");
+                }
+            }
+        }
+    }
+
+    fn submit(
+        &mut self,
+        request: u64,
+        service: &str,
+        payload: Bytes,
+        deadline: Duration,
+        idempotent: bool,
+    ) {
+        let Ok(service) = ServiceName::new(service.as_bytes()) else {
+            return self.fail(request, 502, Duration::ZERO, "bad-submit");
+        };
+        let retry_after = self.settings.retry_after;
+        if !self.up {
+            return self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
+        }
+        let max = Duration::from_millis(MAX_DURATION_MS);
+        let deadline = (!deadline.is_zero()).then(|| deadline.min(max));
+        let window = deadline.unwrap_or(engine::Config::default().default_deadline);
+        let expires_at = (Instant::now() + window + self.settings.timeout()).into_std();
+        if self
+            .outstanding
+            .insert(request, &payload, expires_at)
+            .is_err()
+        {
+            return self.fail(request, 503, retry_after, REASON_LINK_OVERLOADED);
+        }
+        let command = Command::Submit {
+            request,
+            service,
+            deadline,
+            idempotent,
+            payload,
+        };
+        if !self.send(&command) {
+            self.outstanding.remove(request);
+            self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
+        }
+    }
+
+    fn fail(&mut self, request: u64, status: u16, retry_after: Duration, reason: &str) {
+        self.deliver(FromBroker::Fail {
+            request,
+            status,
+            retry_after,
+            reason: reason.to_owned(),
+        });
+    }
+
+    /// Hands a message to the gateway, parking it (in order) when the channel is full.
+    fn deliver(&mut self, message: FromBroker) {
+        if !self.parked.is_empty() {
+            return self.parked.push_back(message);
+        }
+        match self.to_gateway.try_send(message) {
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Full(message)) => self.parked.push_back(message),
+        }
+    }
+
+    /// Moves parked deliveries into the channel while it has room.
+    fn unpark(&mut self) {
+        while let Some(message) = self.parked.pop_front() {
+            match self.to_gateway.try_send(message) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(message)) => {
+                    return self.parked.push_front(message);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => return self.parked.clear(),
+            }
+        }
+        self.heard_at = self.heard_at.max(Instant::now());
+    }
+
+    /// Sends one command without waiting; `false` when the socket would not take it (no connection to
+    /// the broker, or its queue is full).
+    fn send(&mut self, command: &Command) -> bool {
+        self.out.clear();
+        gateway::encode_into(command, &mut self.out);
+        match self.socket.try_send_multipart(&self.out) {
+            Ok(()) => true,
+            Err(zmq_async::Error::WouldBlock) => false,
+            Err(error) => {
+                tracing::warn!(%error, "gateway link send failed");
+                false
+            }
+        }
+    }
+}
+
+/// Waits until the gateway's channel has room (only this task sends on it, so the room is still there
+/// when [`Task::unpark`] uses it); an error when the gateway dropped its receiver.
+async fn room(tx: &mpsc::Sender<FromBroker>) -> Result<(), mpsc::error::SendError<()>> {
+    tx.reserve().await.map(drop)
+}

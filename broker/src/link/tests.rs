@@ -1,0 +1,207 @@
+//! The standalone link against a ROUTER the test drives as the broker, through the S0G/1 codec. Waits
+//! are for events with deadlines; the no-broker case runs on paused time.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tempfile::TempDir;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+use super::*;
+use crate::protocol::gateway::{self, Command, FailReason, FailStatus};
+use crate::runtime::sockets::MAX_FRAMES;
+use crate::zmq_async::AsyncSocket;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+fn settings() -> LinkSettings {
+    LinkSettings {
+        heartbeat_interval: Duration::from_millis(50),
+        liveness: 4,
+        ..LinkSettings::default()
+    }
+}
+
+fn ipc(dir: &TempDir) -> String {
+    format!("ipc://{}/gateways", dir.path().display())
+}
+
+fn payload(conn: u32) -> Bytes {
+    Bytes::from(format!("gw-1 {conn} /p 2:{{}},0:,"))
+}
+
+fn submit(request: u64) -> ToBroker {
+    ToBroker::Submit {
+        request,
+        service: "echo".into(),
+        payload: payload(1),
+        deadline: Duration::from_secs(5),
+        idempotent: false,
+    }
+}
+
+/// A ROUTER playing the broker.
+struct FakeBroker {
+    socket: AsyncSocket,
+}
+
+impl FakeBroker {
+    fn bind(ctx: &zmq::Context, endpoint: &str) -> Self {
+        let socket = ctx.socket(zmq::ROUTER).unwrap();
+        socket.set_linger(0).unwrap();
+        socket.set_router_handover(true).unwrap();
+        socket.bind(endpoint).unwrap();
+        FakeBroker {
+            socket: AsyncSocket::new(socket).unwrap(),
+        }
+    }
+
+    async fn recv(&mut self) -> Command {
+        let frames = timeout(DEADLINE, self.socket.recv_multipart(MAX_FRAMES))
+            .await
+            .expect("the link sent nothing")
+            .unwrap();
+        assert_eq!(&frames[0][..], b"gw-1", "routing identity = sender id");
+        let frames: Vec<&[u8]> = frames[1..].iter().map(|f| &f[..]).collect();
+        gateway::decode(&frames).unwrap()
+    }
+
+    /// Waits for the link's next HEARTBEAT, skipping nothing else.
+    async fn heartbeat_from_link(&mut self) {
+        assert_eq!(self.recv().await, Command::Heartbeat);
+    }
+
+    fn send(&self, command: &Command) {
+        let mut frames = vec![Bytes::from_static(b"gw-1")];
+        frames.extend(gateway::encode(command));
+        self.socket.try_send_multipart(&frames).unwrap();
+    }
+}
+
+async fn next(rx: &mut mpsc::Receiver<FromBroker>) -> FromBroker {
+    timeout(DEADLINE, rx.recv())
+        .await
+        .expect("the link delivered nothing")
+        .expect("link closed")
+}
+
+#[tokio::test]
+async fn connect_refuses_bad_sender_ids_and_zero_settings() {
+    let error = connect("ipc:///nonexistent", "gw 1", settings()).await.unwrap_err();
+    assert!(matches!(error, Error::SenderId { .. }), "{error:?}");
+    let zero = LinkSettings {
+        queue: 0,
+        ..settings()
+    };
+    let error = connect("ipc:///nonexistent", "gw-1", zero).await.unwrap_err();
+    assert!(matches!(error, Error::Settings { field: "queue" }), "{error:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_submit_with_no_broker_fails_at_once_with_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings()).await.unwrap().split();
+    tx.send(submit(1)).await.unwrap();
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Fail {
+            request: 1,
+            status: 503,
+            retry_after: Duration::from_secs(1),
+            reason: REASON_BROKER_UNREACHABLE.into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
+    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings()).await.unwrap().split();
+    broker.heartbeat_from_link().await;
+    broker.send(&Command::Heartbeat);
+    assert_eq!(next(&mut rx).await, FromBroker::Up);
+    tx.send(submit(7)).await.unwrap();
+    loop {
+        match broker.recv().await {
+            Command::Heartbeat => continue,
+            Command::Submit { request, service, deadline, idempotent, payload: got } => {
+                assert_eq!((request, service.as_str()), (7, "echo"));
+                assert_eq!((deadline, idempotent), (Some(Duration::from_secs(5)), false));
+                assert_eq!(got, payload(1));
+                break;
+            }
+            other => panic!("expected SUBMIT, got {other:?}"),
+        }
+    }
+    // The broker now says nothing for longer than liveness × interval.
+    assert_eq!(next(&mut rx).await, FromBroker::Down);
+    let lost = FromBroker::Fail {
+        request: 7,
+        status: 502,
+        retry_after: Duration::ZERO,
+        reason: REASON_BROKER_LOST.into(),
+    };
+    assert_eq!(next(&mut rx).await, lost);
+    loop {
+        broker.heartbeat_from_link().await;
+        broker.send(&Command::Heartbeat);
+        if let Ok(message) = timeout(Duration::from_millis(100), rx.recv()).await {
+            assert_eq!(message, Some(FromBroker::Up));
+            break;
+        }
+    }
+    let fail = Command::Fail {
+        request: 7,
+        status: FailStatus::GatewayTimeout,
+        retry_after: None,
+        reason: FailReason::ReplyTimeout,
+    };
+    broker.send(&fail);
+    match next(&mut rx).await {
+        FromBroker::Fail { request: 7, status: 504, .. } => {}
+        other => panic!("a late FAIL is still delivered (the gateway ignores it), got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_gateway_that_reads_slowly_loses_no_replies() {
+    const REPLIES: u32 = 200;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
+    let small = LinkSettings {
+        queue: 4,
+        ..settings()
+    };
+    let (_tx, mut rx) = connect(&ipc(&dir), "gw-1", small).await.unwrap().split();
+    broker.heartbeat_from_link().await;
+    for n in 0..REPLIES {
+        let reply = Bytes::from(format!("gw-1 1:1, chunk {n}"));
+        broker.send(&Command::Reply { reply });
+    }
+    assert_eq!(next(&mut rx).await, FromBroker::Up);
+    for n in 0..REPLIES {
+        let expected = Bytes::from(format!("gw-1 1:1, chunk {n}"));
+        assert_eq!(next(&mut rx).await, FromBroker::Reply(expected), "chunk {n}");
+    }
+}
+
+#[tokio::test]
+async fn dropping_the_sender_says_disconnect_and_ends_the_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
+    let (tx, _rx, task) = connect(&ipc(&dir), "gw-1", settings()).await.unwrap().into_parts();
+    broker.heartbeat_from_link().await;
+    drop(tx);
+    timeout(DEADLINE, task.unwrap()).await.unwrap().unwrap();
+    loop {
+        match broker.recv().await {
+            Command::Heartbeat => continue,
+            command => break assert_eq!(command, Command::Disconnect),
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The loop itself: drain every source, tick, perform, then wait for the next wake.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+
+use super::embedded::Embedded;
+use super::sockets::{self, Frame};
+use super::{Broker, Error, IoCounters};
+use crate::control;
+use crate::engine::{Action, Engine};
+use crate::link::ToBroker;
+use crate::protocol::gateway;
+use crate::zmq_async::{self, AsyncSocket};
+
+/// Messages taken from one source per pass before the others get a turn (and before actions are
+/// performed), so one busy peer cannot starve the rest and batches stay small enough for low latency.
+pub(super) const BATCH: usize = 256;
+
+/// The engine's clock: tokio's, so tests can pause it.
+pub(super) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// The broker while it runs; see the module docs of [`super`].
+pub(super) struct Loop {
+    pub(super) engine: Engine,
+    _ctx: zmq::Context,
+    pub(super) workers: AsyncSocket,
+    pub(super) gateways: Option<AsyncSocket>,
+    control: Option<AsyncSocket>,
+    pub(super) embedded: Embedded,
+    pub(super) drain_grace: Duration,
+    pub(super) io: IoCounters,
+    /// Actions produced and not yet performed.
+    pub(super) out: Vec<Action>,
+    /// Reused buffers.
+    pub(super) frames: Vec<Frame>,
+    pub(super) send_buf: Vec<Bytes>,
+    pub(super) draining: bool,
+}
+
+impl Loop {
+    pub(super) fn new(broker: Broker) -> Self {
+        Loop {
+            engine: broker.engine,
+            _ctx: broker._ctx,
+            workers: broker.workers,
+            gateways: broker.gateways,
+            control: broker.control,
+            embedded: broker.embedded,
+            drain_grace: broker.drain_grace,
+            io: IoCounters::default(),
+            out: Vec::new(),
+            frames: Vec::new(),
+            send_buf: Vec::new(),
+            draining: false,
+        }
+    }
+
+    pub(super) async fn run(mut self, shutdown: CancellationToken) -> Result<(), Error> {
+        self.announce_embedded();
+        let mut drain_until = None;
+        let mut taken = None;
+        loop {
+            let now = now();
+            if drain_until.is_none() && shutdown.is_cancelled() {
+                tracing::info!(grace = ?self.drain_grace, "broker draining");
+                self.draining = true;
+                drain_until = Some(now + self.drain_grace);
+            }
+            if let Some((index, message)) = taken.take() {
+                self.from_embedded(index, message, now);
+            }
+            let more = self.pass()?;
+            if let Some(until) = drain_until {
+                let now = self::now();
+                if now >= until || self.engine.status(now).requests == 0 {
+                    break;
+                }
+            }
+            if more {
+                tokio::task::yield_now().await;
+                continue;
+            }
+            taken = self.wait(&shutdown, drain_until).await?;
+        }
+        self.farewell();
+        Ok(())
+    }
+
+    /// One pass over every source, then the engine's timers, then the actions. `true` when a source
+    /// had more than a batch waiting.
+    fn pass(&mut self) -> Result<bool, Error> {
+        let now = now();
+        let mut more = self.read_workers(now)?;
+        more |= self.read_gateways(now)?;
+        more |= self.read_embedded(now);
+        self.read_control(now);
+        if self.engine.next_deadline().is_some_and(|at| at <= now) {
+            self.engine.tick(now, &mut self.out);
+        }
+        self.perform(now);
+        Ok(more)
+    }
+
+    /// Waits for any source, a due deadline, or the shutdown; returns a message an embedded link gave
+    /// while waiting.
+    async fn wait(
+        &mut self,
+        shutdown: &CancellationToken,
+        drain_until: Option<Instant>,
+    ) -> Result<Option<(usize, Option<ToBroker>)>, Error> {
+        let deadline = [self.engine.next_deadline(), drain_until]
+            .into_iter()
+            .flatten()
+            .min();
+        let sleep = async move {
+            match deadline {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let draining = self.draining;
+        let Loop {
+            workers,
+            gateways,
+            control,
+            embedded,
+            ..
+        } = self;
+        let failed = |role| move |source| Error::Socket { role, source };
+        tokio::select! {
+            () = shutdown.cancelled(), if !draining => Ok(None),
+            ready = workers.ready(zmq::POLLIN) => ready.map(|_| None).map_err(failed("workers")),
+            ready = readable(gateways.as_mut()) => ready.map(|_| None).map_err(failed("gateways")),
+            ready = readable(control.as_mut()) => ready.map(|_| None).map_err(failed("control")),
+            taken = embedded.recv() => Ok(Some(taken)),
+            () = sleep => Ok(None),
+        }
+    }
+
+    fn read_workers(&mut self, now: Instant) -> Result<bool, Error> {
+        for _ in 0..BATCH {
+            if !self.receive(Source::Workers)? {
+                return Ok(false);
+            }
+            if let Some((identity, frames)) = self.frames.split_first() {
+                let identity = identity.as_ref();
+                self.engine
+                    .handle_worker_frames(identity, frames, now, &mut self.out);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Receives one message from a socket into `frames`; `false` when none is waiting.
+    pub(super) fn receive(&mut self, source: Source) -> Result<bool, Error> {
+        let (socket, role) = match source {
+            Source::Workers => (Some(&self.workers), "workers"),
+            Source::Gateways => (self.gateways.as_ref(), "gateways"),
+        };
+        let Some(socket) = socket else {
+            return Ok(false);
+        };
+        loop {
+            match sockets::try_recv_multipart(socket, &mut self.frames) {
+                Ok(received) => return Ok(received),
+                Err(zmq_async::Error::TooManyFrames { .. }) => self.io.oversized_messages += 1,
+                Err(source) => return Err(Error::Socket { role, source }),
+            }
+        }
+    }
+
+    /// Answers every waiting control request (a REP socket: one answer per request, always). Control
+    /// trouble is logged, never fatal to the broker.
+    fn read_control(&mut self, now: Instant) {
+        loop {
+            let Some(socket) = &self.control else { return };
+            let request = match sockets::try_recv_multipart(socket, &mut self.frames) {
+                Ok(false) => return,
+                Ok(true) => match self.frames.as_slice() {
+                    [request] => Ok(request.as_ref().to_vec()),
+                    _ => Err("a control request is one frame of JSON"),
+                },
+                Err(zmq_async::Error::TooManyFrames { .. }) => {
+                    Err("a control request is one frame of JSON")
+                }
+                Err(error) => return tracing::warn!(%error, "control socket receive failed"),
+            };
+            let answer = match request {
+                Ok(request) => control::server::answer(
+                    &mut self.engine,
+                    &self.io,
+                    &request,
+                    now,
+                    &mut self.out,
+                ),
+                Err(why) => control::server::refusal(why),
+            };
+            if let Some(socket) = &self.control {
+                if let Err(error) = socket.try_send_multipart([answer]) {
+                    return tracing::warn!(%error, "control socket send failed");
+                }
+            }
+        }
+    }
+
+    /// The end: the engine fails what is left, workers and gateways are told, embedded links go down.
+    fn farewell(&mut self) {
+        let now = now();
+        let gateways = self.engine.gateway_ids();
+        self.engine.shutdown(&mut self.out);
+        self.perform(now);
+        for id in gateways {
+            if self.embedded.find(&id).is_none() {
+                self.send_gateway(id, &gateway::Command::Disconnect);
+            }
+        }
+        for index in 0..self.embedded.len() {
+            self.embedded.deliver(index, crate::link::FromBroker::Down);
+        }
+        tracing::info!("broker stopped");
+    }
+}
+
+/// Which ROUTER [`Loop::receive`] reads.
+#[derive(Clone, Copy)]
+pub(super) enum Source {
+    /// The workers' ROUTER.
+    Workers,
+    /// The gateways' ROUTER.
+    Gateways,
+}
+
+/// Waits until an optional socket is readable; never resolves without one.
+async fn readable(socket: Option<&mut AsyncSocket>) -> Result<zmq::PollEvents, zmq_async::Error> {
+    match socket {
+        Some(socket) => socket.ready(zmq::POLLIN).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,71 @@
+//! Workers that die: silent ones are expired by liveness, closed ones are found by the ROUTER.
+
+use super::*;
+
+#[tokio::test]
+async fn a_worker_that_stops_heartbeating_loses_its_request_to_another_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let (broker, links) = Running::start(settings(&dir), &["gw-1"]).await;
+    let (tx, mut rx) = links.into_iter().next().unwrap().split();
+    expect_up(&mut rx).await;
+    let workers = &broker.endpoints.workers;
+    let mut first = FakeWorker::ready(&ctx, workers, "w-first", &["echo"], 1).await;
+    let mut second = FakeWorker::ready(&ctx, workers, "w-second", &["echo"], 1).await;
+    tx.send(submit(1, "echo", payload("gw-1", 5))).await.unwrap();
+    let (_, got) = first.request().await;
+    assert_eq!(got, payload("gw-1", 5), "the least recently used worker takes it");
+    // `first` now falls silent; `second` keeps heartbeating while it waits.
+    let (request, got) = second.request().await;
+    assert_eq!(got, payload("gw-1", 5), "the idempotent request is re-dispatched");
+    second.answer(request, &got, "from second");
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Reply(reply_to(&payload("gw-1", 5), "from second"))
+    );
+    match first.recv().await {
+        Command::Disconnect { reason } => assert_eq!(reason.as_deref(), Some("heartbeat expired")),
+        other => panic!("the silent worker should be told, got {other:?}"),
+    }
+    broker.stop().await;
+}
+
+#[tokio::test]
+async fn a_worker_whose_socket_closed_is_unregistered_when_the_router_cannot_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let mut settings = settings(&dir);
+    settings.engine.liveness = 100;
+    settings.control = Some(ipc(&dir, "control"));
+    let (broker, links) = Running::start(settings, &["gw-1"]).await;
+    let (tx, mut rx) = links.into_iter().next().unwrap().split();
+    expect_up(&mut rx).await;
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
+    let not_idempotent = ToBroker::Submit {
+        request: 1,
+        service: "echo".into(),
+        payload: payload("gw-1", 9),
+        deadline: Duration::ZERO,
+        idempotent: false,
+    };
+    tx.send(not_idempotent).await.unwrap();
+    worker.request().await;
+    drop(worker);
+    // Liveness is 10 s here: only the ROUTER's EHOSTUNREACH on the next heartbeat can explain a quick 502.
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Fail {
+            request: 1,
+            status: 502,
+            retry_after: Duration::ZERO,
+            reason: "worker-lost".into()
+        }
+    );
+    let control = broker.endpoints.control.clone().unwrap();
+    let command = crate::control::Command::Status;
+    let status = tokio::task::spawn_blocking(move || crate::control::query(&control, &command));
+    let status = status.await.unwrap().unwrap();
+    assert_eq!(status["io"]["worker_unreachable"], 1);
+    assert_eq!(status["workers"].as_array().map(Vec::len), Some(0));
+    broker.stop().await;
+}

@@ -1,0 +1,123 @@
+//! Standalone gateways: links speaking S0G/1 over the gateway ROUTER, sharing the broker with embedded
+//! ones, and surviving broker restarts.
+
+use super::*;
+use crate::link::{self, LinkSettings};
+
+fn link_settings() -> LinkSettings {
+    LinkSettings {
+        heartbeat_interval: INTERVAL,
+        liveness: 5,
+        ..LinkSettings::default()
+    }
+}
+
+fn with_gateways(dir: &TempDir, gateways: &str) -> Settings {
+    Settings {
+        gateways: Some(gateways.to_owned()),
+        ..settings(dir)
+    }
+}
+
+#[tokio::test]
+async fn a_standalone_link_over_tcp_gets_its_reply_through_the_gateway_router() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let (broker, _) = Running::start(with_gateways(&dir, "tcp://127.0.0.1:*"), &[]).await;
+    let endpoint = broker.endpoints.gateways.clone().unwrap();
+    assert!(endpoint.starts_with("tcp://127.0.0.1:") && !endpoint.ends_with('*'));
+    let link = link::connect(&endpoint, "gw-tcp", link_settings()).await.unwrap();
+    let (tx, mut rx) = link.split();
+    expect_up(&mut rx).await;
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
+    tx.send(submit(42, "echo", payload("gw-tcp", 3))).await.unwrap();
+    let (request, got) = worker.request().await;
+    assert_eq!(got, payload("gw-tcp", 3));
+    worker.answer(request, &got, "over tcp");
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Reply(reply_to(&got, "over tcp"))
+    );
+    broker.stop().await;
+}
+
+#[tokio::test]
+async fn gateways_sharing_a_broker_each_get_only_their_own_replies() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let settings = with_gateways(&dir, &ipc(&dir, "gateways"));
+    let (broker, links) = Running::start(settings, &["gw-in"]).await;
+    let endpoint = broker.endpoints.gateways.clone().unwrap();
+    let (tx_in, mut rx_in) = links.into_iter().next().unwrap().split();
+    let (tx_a, mut rx_a) = link::connect(&endpoint, "gw-a", link_settings()).await.unwrap().split();
+    let (tx_b, mut rx_b) = link::connect(&endpoint, "gw-b", link_settings()).await.unwrap().split();
+    for rx in [&mut rx_in, &mut rx_a, &mut rx_b] {
+        expect_up(rx).await;
+    }
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 3).await;
+    for (tx, sender) in [(&tx_in, "gw-in"), (&tx_a, "gw-a"), (&tx_b, "gw-b")] {
+        tx.send(submit(1, "echo", payload(sender, 1))).await.unwrap();
+    }
+    for _ in 0..3 {
+        let (request, got) = worker.request().await;
+        worker.answer(request, &got, "mine");
+    }
+    for (rx, sender) in [(&mut rx_in, "gw-in"), (&mut rx_a, "gw-a"), (&mut rx_b, "gw-b")] {
+        let expected = FromBroker::Reply(reply_to(&payload(sender, 1), "mine"));
+        assert_eq!(next(rx).await, expected, "{sender}");
+        assert!(rx.try_recv().is_err(), "{sender} got someone else's reply");
+    }
+    broker.stop().await;
+}
+
+#[tokio::test]
+async fn a_broker_crash_is_seen_as_down_with_its_requests_failed_and_a_restart_as_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let gateways = ipc(&dir, "gateways");
+    let (broker, _) = Running::start(with_gateways(&dir, &gateways), &[]).await;
+    let (tx, mut rx) = link::connect(&gateways, "gw-1", link_settings()).await.unwrap().split();
+    expect_up(&mut rx).await;
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
+    tx.send(submit(1, "echo", payload("gw-1", 1))).await.unwrap();
+    worker.request().await;
+    broker.task.abort();
+    assert!(broker.task.await.unwrap_err().is_cancelled());
+    assert_eq!(next(&mut rx).await, FromBroker::Down);
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Fail {
+            request: 1,
+            status: 502,
+            retry_after: Duration::ZERO,
+            reason: link::REASON_BROKER_LOST.into()
+        }
+    );
+    let (restarted, _) = Running::start(with_gateways(&dir, &gateways), &[]).await;
+    expect_up(&mut rx).await;
+    restarted.stop().await;
+}
+
+#[tokio::test]
+async fn a_broker_stopping_fails_held_requests_then_says_disconnect() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let gateways = ipc(&dir, "gateways");
+    let (broker, _) = Running::start(with_gateways(&dir, &gateways), &[]).await;
+    let (tx, mut rx) = link::connect(&gateways, "gw-1", link_settings()).await.unwrap().split();
+    expect_up(&mut rx).await;
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
+    tx.send(submit(1, "echo", payload("gw-1", 1))).await.unwrap();
+    worker.request().await;
+    broker.stop().await;
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Fail {
+            request: 1,
+            status: 502,
+            retry_after: Duration::ZERO,
+            reason: "worker-lost".into()
+        }
+    );
+    assert_eq!(next(&mut rx).await, FromBroker::Down);
+}

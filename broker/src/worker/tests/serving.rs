@@ -1,0 +1,167 @@
+//! Registration, requests, replies, DONE, cancellation and capacity.
+
+use std::time::Duration;
+
+use super::{broker, fast, heartbeat, request, Broker, GW};
+use crate::protocol::{Command, RequestId};
+use crate::worker::{Error, Worker};
+
+fn done(id: u64) -> Command {
+    Command::Done {
+        request: RequestId(id),
+    }
+}
+
+fn job(worker: &Worker) -> crate::worker::Job {
+    worker
+        .recv_timeout(super::PATIENCE)
+        .expect("no job within the deadline")
+}
+
+fn connect(broker: &Broker, capacity: u32) -> Worker {
+    Worker::connect(&broker.endpoint, &["hello", "echo"], capacity, fast()).unwrap()
+}
+
+#[test]
+fn ready_names_the_services_and_capacity() {
+    let (_dir, broker) = broker();
+    let _worker = connect(&broker, 3);
+    let (_, frames) = broker.recv_raw();
+    let expected: [&[u8]; 6] = [b"", b"S0W1", b"\x01", b"3", b"hello", b"echo"];
+    assert_eq!(frames, expected.map(<[u8]>::to_vec));
+}
+
+#[test]
+fn a_request_becomes_a_job_whose_reply_and_done_frames_are_exact() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 1);
+    let identity = broker.accept();
+    broker.send(&identity, &request(7));
+    let job = job(&worker);
+    let request = job.request().unwrap();
+    assert_eq!((request.path, request.conn_id), (&b"/hello"[..], 1));
+    assert_eq!((job.sender(), job.conn_id(), job.is_cancel()), (GW, 1, false));
+    job.reply_http(b"hi\n", 200, "OK", &[("Content-Type", "text/plain")])
+        .unwrap();
+    job.done().unwrap();
+    let (_, reply) = broker.expect_raw();
+    let body = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nhi\n";
+    let mut expected = GW.to_vec();
+    expected.extend_from_slice(b" 1:1, ");
+    expected.extend_from_slice(body);
+    assert_eq!(reply, [b"".to_vec(), b"S0W1".to_vec(), vec![3], expected]);
+    let (_, frames) = broker.expect_raw();
+    let id = 7u64.to_be_bytes().to_vec();
+    assert_eq!(frames, [b"".to_vec(), b"S0W1".to_vec(), vec![4], id]);
+}
+
+#[test]
+fn deliver_addresses_other_connections_and_close_sends_an_empty_body() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 1);
+    let identity = broker.accept();
+    broker.send(&identity, &request(1));
+    let job = job(&worker);
+    job.deliver(&[1, 5, 9], b"tick").unwrap();
+    job.close().unwrap();
+    drop(job);
+    let reply = |body: &[u8], ids: &[u8]| {
+        let mut r = GW.to_vec();
+        r.extend_from_slice(ids);
+        r.extend_from_slice(body);
+        Command::Reply { reply: r.into() }
+    };
+    assert_eq!(broker.expect().1, reply(b"tick", b" 5:1 5 9, "));
+    assert_eq!(broker.expect().1, reply(b"", b" 1:1, "));
+    assert_eq!(broker.expect().1, done(1), "dropping a job sends DONE");
+}
+
+#[test]
+fn cancel_surfaces_as_a_notice_job_and_flags_the_request() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 1);
+    let identity = broker.accept();
+    broker.send(&identity, &request(3));
+    let held = job(&worker);
+    let mut notice = GW.to_vec();
+    notice.extend_from_slice(br#" 1 @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},"#);
+    let cancel = Command::Cancel {
+        request: RequestId(3),
+        notice: notice.into(),
+    };
+    broker.send(&identity, &cancel);
+    let notice = job(&worker);
+    assert!(notice.is_cancel());
+    assert_eq!(notice.id(), RequestId(3));
+    assert!(notice.request().unwrap().is_notice());
+    assert!(held.is_cancelled());
+    notice.done().unwrap();
+    held.done().unwrap();
+    assert_eq!(broker.expect().1, done(3), "only the request's job sends DONE");
+}
+
+#[test]
+fn capacity_n_gives_n_jobs_at_once_never_more() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 3);
+    let identity = broker.accept();
+    (1..=4).for_each(|id| broker.send(&identity, &request(id)));
+    assert_eq!(broker.expect().1, done(4), "the fourth is given back at once");
+    let jobs: Vec<_> = (0..3).map(|_| job(&worker)).collect();
+    let ids: Vec<u64> = jobs.iter().map(|j| j.id().0).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert!(worker.recv_timeout(Duration::ZERO).is_none());
+    let mut jobs = jobs.into_iter();
+    jobs.next().unwrap().done().unwrap();
+    assert_eq!(broker.expect().1, done(1));
+    broker.send(&identity, &request(5));
+    assert_eq!(job(&worker).id(), RequestId(5));
+}
+
+#[test]
+fn threads_sharing_a_worker_serve_its_slots_concurrently() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 2);
+    let identity = broker.accept();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (worker, barrier) = (worker.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let job = job(&worker);
+                barrier.wait();
+                job.reply(b"both ran at once").unwrap();
+            })
+        })
+        .collect();
+    broker.send(&identity, &request(1));
+    broker.send(&identity, &request(2));
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    let mut seen: Vec<Command> = (0..4).map(|_| broker.expect().1).collect();
+    seen.retain(|c| matches!(c, Command::Done { .. }));
+    assert_eq!(seen.len(), 2);
+}
+
+#[test]
+fn timing_announced_by_the_broker_is_adopted() {
+    let (_dir, broker) = broker();
+    let _worker = connect(&broker, 1);
+    let (identity, _) = broker.recv();
+    broker.send(&identity, &heartbeat(10, 100));
+    for _ in 0..5 {
+        assert_eq!(broker.recv().1, Command::Heartbeat { timing: None });
+    }
+}
+
+#[test]
+fn replies_to_a_stopped_worker_fail_with_stopped() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 1);
+    let identity = broker.accept();
+    broker.send(&identity, &request(1));
+    let job = job(&worker);
+    let err = worker.shutdown(Duration::ZERO).unwrap_err();
+    assert!(matches!(err, Error::GraceElapsed { abandoned: 1 }), "{err:?}");
+    assert!(matches!(job.reply(b"late"), Err(Error::Stopped)));
+    assert!(job.is_cancelled());
+}
