@@ -137,8 +137,8 @@ fn silent_handler_gets_504_from_scale0_while_mongrel2_waits() {
 }
 
 /// §12: no handler connected: Scale0 answers 503 with Retry-After at the
-/// deadline and drops the request (a handler connecting later never sees
-/// it, and the connection's next request gets its own answer); Mongrel2
+/// deadline, closes the connection, and drops the request (a handler
+/// connecting later never sees it; a new request gets its own answer); Mongrel2
 /// holds it until a handler connects.
 #[test]
 fn without_a_handler_scale0_answers_503_while_mongrel2_holds_the_request() {
@@ -157,6 +157,12 @@ fn without_a_handler_scale0_answers_503_while_mongrel2_holds_the_request() {
         .iter()
         .any(|(n, v)| n == "retry-after" && v == "1");
     assert!(retry, "{refused:?}");
+    let closing_header = refused
+        .headers
+        .iter()
+        .any(|(n, v)| n == "connection" && v == "close");
+    assert!(closing_header, "the 503 ends the connection: {refused:?}");
+    assert!(s0.closed_within(EVENT).unwrap(), "Scale0 closes after the 503");
     assert!(silent(&mut m2), "Mongrel2 waits for a handler");
 
     // A handler that connects now gets Mongrel2's held request (its answer
@@ -176,6 +182,7 @@ fn without_a_handler_scale0_answers_503_while_mongrel2_holds_the_request() {
         verbatim: false,
     };
     s0_handler.wait_ready();
+    let mut s0 = Conn::connect(gateway.port()).unwrap();
     s0.send(&get("/second", &[])).unwrap();
     let second = parse_all(&s0.read_response(EVENT).unwrap(), false)
         .pop()
