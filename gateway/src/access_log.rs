@@ -68,7 +68,13 @@ impl Entry {
 
     /// The log line, without the newline.
     pub fn line(&self) -> String {
-        let dash = |s: &str| if s.is_empty() { "-".to_owned() } else { s.to_owned() };
+        let dash = |s: &str| {
+            if s.is_empty() {
+                "-".to_owned()
+            } else {
+                s.to_owned()
+            }
+        };
         let fault = match self.failure {
             None => "-",
             Some(Fault::Client) => "client",
@@ -184,7 +190,11 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, u32::try_from(month).unwrap_or(1), u32::try_from(day).unwrap_or(1))
+    (
+        year,
+        u32::try_from(month).unwrap_or(1),
+        u32::try_from(day).unwrap_or(1),
+    )
 }
 
 #[cfg(test)]
@@ -200,7 +210,11 @@ mod tests {
 
     #[test]
     fn line_has_every_documented_field() {
-        let parts = http::Request::get("/hello?x=1").body(()).unwrap().into_parts().0;
+        let parts = http::Request::get("/hello?x=1")
+            .body(())
+            .unwrap()
+            .into_parts()
+            .0;
         let mut e = Entry::new(&parts, 7, "127.0.0.1:9".parse().unwrap());
         e.status = 504;
         e.route = "/".into();

@@ -62,7 +62,12 @@ pub async fn run(
     let mut events = Vec::new();
     state
         .parser
-        .expect(http_reply::RequestInfo { head_method: head_request }, &mut events)
+        .expect(
+            http_reply::RequestInfo {
+                head_method: head_request,
+            },
+            &mut events,
+        )
         .map_err(|e| bad_reply(&conn, e))?;
     let mut deadline = Instant::now() + deadlines.reply;
     match target.send(conn.id, frame, deadline, info).await {
@@ -74,7 +79,7 @@ pub async fn run(
             give_up(&conn);
             return Err(Failure::NoHandler {
                 retry_after: deadlines.retry_after,
-            })
+            });
         }
         Err(SendError::Overloaded) => {
             return Err(Failure::Overloaded {
@@ -186,7 +191,9 @@ async fn pump(
             Some(ToConn::KeepAlive) => continue,
             Some(ToConn::Close) => (state.parser.finish(&mut events), true),
             Some(ToConn::Cancel | ToConn::Fail { .. }) | None => {
-                let _client_gone = tx.send(Err(Aborted("handler dropped the connection".into()))).await;
+                let _client_gone = tx
+                    .send(Err(Aborted("handler dropped the connection".into())))
+                    .await;
                 return;
             }
         };
@@ -249,11 +256,11 @@ const HOP_BY_HOP: [header::HeaderName; 5] = [
 /// The client response head for a handler's response head: hop-by-hop fields
 /// dropped, `Connection: close` kept so hyper closes after the response.
 fn build_head(head: http_reply::ResponseHead) -> Response<Body> {
-    let close = head
-        .headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .any(|v| v.as_bytes().split(|&b| b == b',').any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close")));
+    let close = head.headers.get_all(header::CONNECTION).iter().any(|v| {
+        v.as_bytes()
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+    });
     let mut headers = head.headers;
     for name in &HOP_BY_HOP {
         headers.remove(name);

@@ -83,9 +83,7 @@ impl Failure {
             | Failure::HeadTooLarge => Fault::Client,
             Failure::NotImplemented(_) | Failure::Internal(_) => Fault::Gateway,
             Failure::NoHandler { .. } | Failure::Overloaded { .. } => Fault::Overload,
-            Failure::ReplyTimeout | Failure::BadReply(_) | Failure::UpstreamGone => {
-                Fault::Upstream
-            }
+            Failure::ReplyTimeout | Failure::BadReply(_) | Failure::UpstreamGone => Fault::Upstream,
         }
     }
 
@@ -94,7 +92,9 @@ impl Failure {
         match self {
             Failure::BadRequest(why) => format!("Bad Request: {why}"),
             Failure::RequestTimeout => "Request Timeout: the body did not arrive in time".into(),
-            Failure::ExpectationFailed => "Expectation Failed: only 100-continue is supported".into(),
+            Failure::ExpectationFailed => {
+                "Expectation Failed: only 100-continue is supported".into()
+            }
             Failure::NoRoute => "Not Found".into(),
             Failure::NotImplemented(what) => format!("Not Implemented: {what}"),
             Failure::BodyTooLarge { limit } => {
@@ -162,7 +162,11 @@ mod tests {
             retry_after: Duration::from_millis(10),
         }
         .response();
-        assert_eq!(r.headers()[header::RETRY_AFTER], "1", "never Retry-After: 0");
+        assert_eq!(
+            r.headers()[header::RETRY_AFTER],
+            "1",
+            "never Retry-After: 0"
+        );
     }
 
     #[test]

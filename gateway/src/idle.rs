@@ -223,7 +223,8 @@ mod tests {
     async fn busy_connections_never_expire_and_idle_restarts_after() {
         let a = Activity::new();
         let guard = a.busy();
-        let expired = tokio::time::timeout(Duration::from_secs(500), a.expired(KEEPALIVE, HEADER)).await;
+        let expired =
+            tokio::time::timeout(Duration::from_secs(500), a.expired(KEEPALIVE, HEADER)).await;
         assert!(expired.is_err(), "expired while a request was in flight");
         drop(guard);
         let start = Instant::now();

@@ -71,11 +71,15 @@ fn parse_v1(buf: &[u8]) -> Result<Header, Error> {
     match parts.as_slice() {
         ["PROXY", "UNKNOWN", ..] => Ok(Header { source: None, len }),
         ["PROXY", family @ ("TCP4" | "TCP6"), src, _dst, sport, _dport] => {
-            let ip: IpAddr = src.parse().map_err(|_| Error::Malformed("v1 source address"))?;
+            let ip: IpAddr = src
+                .parse()
+                .map_err(|_| Error::Malformed("v1 source address"))?;
             if ip.is_ipv4() != (*family == "TCP4") {
                 return Err(Error::Malformed("v1 address family"));
             }
-            let port: u16 = sport.parse().map_err(|_| Error::Malformed("v1 source port"))?;
+            let port: u16 = sport
+                .parse()
+                .map_err(|_| Error::Malformed("v1 source port"))?;
             Ok(Header {
                 source: Some(SocketAddr::new(ip, port)),
                 len,
@@ -104,16 +108,23 @@ fn parse_v2(buf: &[u8]) -> Result<Header, Error> {
     let source = match (ver_cmd & 0x0f, family >> 4) {
         (0x0, _) => None, // LOCAL: the proxy's own connection (health check)
         (0x1, 0x1) => {
-            let a = body.get(..12).ok_or(Error::Malformed("v2 IPv4 addresses"))?;
+            let a = body
+                .get(..12)
+                .ok_or(Error::Malformed("v2 IPv4 addresses"))?;
             let ip = Ipv4Addr::new(a[0], a[1], a[2], a[3]);
             Some(SocketAddr::new(ip.into(), u16::from_be_bytes([a[8], a[9]])))
         }
         (0x1, 0x2) => {
-            let a = body.get(..36).ok_or(Error::Malformed("v2 IPv6 addresses"))?;
+            let a = body
+                .get(..36)
+                .ok_or(Error::Malformed("v2 IPv6 addresses"))?;
             let mut octets = [0u8; 16];
             octets.copy_from_slice(&a[..16]);
             let ip = Ipv6Addr::from(octets);
-            Some(SocketAddr::new(ip.into(), u16::from_be_bytes([a[32], a[33]])))
+            Some(SocketAddr::new(
+                ip.into(),
+                u16::from_be_bytes([a[32], a[33]]),
+            ))
         }
         (0x1, _) => None, // UNIX or unspecified: no IP to report
         _ => return Err(Error::Malformed("v2 command")),
@@ -145,8 +156,14 @@ mod tests {
         assert_eq!(parse(b"PROXY TCP4 1.2.3.4"), Err(Error::Incomplete));
         assert_eq!(parse(b"\r\n\r\n\0"), Err(Error::Incomplete));
         assert_eq!(parse(b"GET / HTTP/1.1\r\n"), Err(Error::Missing));
-        assert!(matches!(parse(b"PROXY TCP4 nope 1.2.3.4 1 2\r\n"), Err(Error::Malformed(_))));
-        assert!(matches!(parse(b"PROXY TCP4 ::1 ::1 1 2\r\n"), Err(Error::Malformed(_))));
+        assert!(matches!(
+            parse(b"PROXY TCP4 nope 1.2.3.4 1 2\r\n"),
+            Err(Error::Malformed(_))
+        ));
+        assert!(matches!(
+            parse(b"PROXY TCP4 ::1 ::1 1 2\r\n"),
+            Err(Error::Malformed(_))
+        ));
         let long = [b"PROXY ".as_slice(), &[b'x'; 200]].concat();
         assert!(matches!(parse(&long), Err(Error::Malformed(_))));
     }
@@ -154,14 +171,22 @@ mod tests {
     #[test]
     fn v2_ipv4_proxy_and_local() {
         let mut h = V2_SIGNATURE.to_vec();
-        h.extend_from_slice(&[0x21, 0x11, 0, 12, 198, 51, 100, 9, 10, 0, 0, 1, 0x1f, 0x90, 0, 80]);
+        h.extend_from_slice(&[
+            0x21, 0x11, 0, 12, 198, 51, 100, 9, 10, 0, 0, 1, 0x1f, 0x90, 0, 80,
+        ]);
         h.extend_from_slice(b"GET /");
         let parsed = parse(&h).unwrap();
         assert_eq!(parsed.source.unwrap().to_string(), "198.51.100.9:8080");
         assert_eq!(parsed.len, 28);
         let mut local = V2_SIGNATURE.to_vec();
         local.extend_from_slice(&[0x20, 0x00, 0, 0]);
-        assert_eq!(parse(&local).unwrap(), Header { source: None, len: 16 });
+        assert_eq!(
+            parse(&local).unwrap(),
+            Header {
+                source: None,
+                len: 16
+            }
+        );
         assert_eq!(parse(&h[..20]), Err(Error::Incomplete));
     }
 

@@ -20,9 +20,9 @@ use tracing::Instrument;
 use crate::access_log::Logger;
 use crate::config::{self, BrokerMode, Cidr, Config, Listener, TargetKind};
 use crate::conn::{Conn, IdAllocator};
+use crate::idle::{Activity, Watch};
 use crate::routing::Router;
 use crate::target::{self, handler, Link};
-use crate::idle::{Activity, Watch};
 use crate::{http_reply, proxy_protocol, service};
 
 /// hyper's smallest read buffer; `max_header_bytes` below it is enforced at it.
@@ -73,9 +73,9 @@ impl Gateway {
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let broker = match &config.broker {
-            Some(broker) => Some(
-                connect_broker(broker, &sender_id, &tracker, shutdown.clone()).await?,
-            ),
+            Some(broker) => {
+                Some(connect_broker(broker, &sender_id, &tracker, shutdown.clone()).await?)
+            }
             None => None,
         };
         let mut targets = Vec::with_capacity(config.targets.len());
@@ -215,7 +215,8 @@ async fn accept_loop(
             async move {
                 let mut stream = stream;
                 let (peer, early) = if limits.proxy_protocol {
-                    match read_proxy_header(&mut stream, peer, &app2.trusted_proxies, &limits).await {
+                    match read_proxy_header(&mut stream, peer, &app2.trusted_proxies, &limits).await
+                    {
                         Ok(found) => found,
                         Err(e) => {
                             tracing::info!(%peer, "refused: {e}");
@@ -313,7 +314,9 @@ async fn read_proxy_header(
                 other => return other,
             }
             let mut chunk = [0u8; proxy_protocol::MAX_HEADER_BYTES];
-            let room = proxy_protocol::MAX_HEADER_BYTES.saturating_sub(buf.len()).max(1);
+            let room = proxy_protocol::MAX_HEADER_BYTES
+                .saturating_sub(buf.len())
+                .max(1);
             match stream.read(&mut chunk[..room]).await {
                 Ok(0) | Err(_) => return Err(proxy_protocol::Error::Missing),
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),

@@ -110,8 +110,9 @@ async fn serve(
                 trusted_proxies: &app.trusted_proxies,
                 scheme: "http",
             };
-            let frame = translate::to_message(&parts, &body, &ctx)
-                .map_err(|_| Failure::BadRequest("request cannot be expressed as a Mongrel2 message"))?;
+            let frame = translate::to_message(&parts, &body, &ctx).map_err(|_| {
+                Failure::BadRequest("request cannot be expressed as a Mongrel2 message")
+            })?;
             let deadlines = Deadlines {
                 reply: settings.reply_timeout,
                 idle: settings.idle_timeout,
@@ -162,7 +163,10 @@ async fn read_body(
     let read = Limited::new(body, limit).collect();
     match tokio::time::timeout(settings.reply_timeout, read).await {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+        Ok(Err(e))
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
             Err(too_large)
         }
         Ok(Err(_)) => Err(Failure::BadRequest("the request body could not be read")),

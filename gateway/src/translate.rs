@@ -143,7 +143,10 @@ mod tests {
 
     #[test]
     fn trusted_proxy_yields_the_rightmost_untrusted_forwarded_address() {
-        let trusted = [Cidr::parse("127.0.0.0/8").unwrap(), Cidr::parse("10.0.0.0/8").unwrap()];
+        let trusted = [
+            Cidr::parse("127.0.0.0/8").unwrap(),
+            Cidr::parse("10.0.0.0/8").unwrap(),
+        ];
         let p = parts(&["6.6.6.6, 1.2.3.4", "10.1.1.1"]);
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         assert_eq!(client_addr(peer, &p, &trusted).to_string(), "1.2.3.4");
@@ -209,6 +212,9 @@ mod tests {
             "/../fixtures/mongrel2-captures/json-01-simple-get/02-m2-to-handler.bin"
         ))
         .unwrap();
-        assert_eq!(String::from_utf8_lossy(&frame), String::from_utf8_lossy(&expected));
+        assert_eq!(
+            String::from_utf8_lossy(&frame),
+            String::from_utf8_lossy(&expected)
+        );
     }
 }

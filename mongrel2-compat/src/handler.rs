@@ -95,7 +95,8 @@ impl Connection {
     ) -> Result<Connection, Error> {
         let ctx = zmq::Context::new();
         let reqs = ctx.socket(zmq::PULL).map_err(zmq_err("socket PULL"))?;
-        reqs.connect(send_spec).map_err(zmq_err("connect send_spec"))?;
+        reqs.connect(send_spec)
+            .map_err(zmq_err("connect send_spec"))?;
         let resp = ctx.socket(zmq::PUB).map_err(zmq_err("socket PUB"))?;
         if let Some(id) = sender_id.filter(|id| !id.is_empty()) {
             resp.set_identity(id.as_bytes())
@@ -104,7 +105,8 @@ impl Connection {
         let linger = i32::try_from(LINGER.as_millis()).unwrap_or(i32::MAX);
         resp.set_linger(linger).map_err(zmq_err("set linger"))?;
         reqs.set_linger(0).map_err(zmq_err("set linger"))?;
-        resp.connect(recv_spec).map_err(zmq_err("connect recv_spec"))?;
+        resp.connect(recv_spec)
+            .map_err(zmq_err("connect recv_spec"))?;
         Ok(Connection {
             _ctx: ctx,
             reqs,
@@ -123,10 +125,7 @@ impl Connection {
     /// Waits up to `timeout` for the next message.
     pub fn recv_timeout(&self, timeout: Duration) -> Result<Option<Incoming>, Error> {
         let ms = i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
-        let ready = self
-            .reqs
-            .poll(zmq::POLLIN, ms)
-            .map_err(zmq_err("poll"))?;
+        let ready = self.reqs.poll(zmq::POLLIN, ms).map_err(zmq_err("poll"))?;
         if ready == 0 {
             return Ok(None);
         }
@@ -232,7 +231,11 @@ pub fn http_response(body: &[u8], code: u16, status: &str, headers: &[(&str, &st
 /// response (HTTP/1.0 without keep-alive, or `Connection: close`), as the
 /// Python library's `should_close()`.
 pub fn should_close(req: &Request<'_>) -> bool {
-    let header = |name: &[u8]| req.headers.get(name).map(|v| v.first().to_ascii_lowercase());
+    let header = |name: &[u8]| {
+        req.headers
+            .get(name)
+            .map(|v| v.first().to_ascii_lowercase())
+    };
     let connection = header(b"connection");
     if connection.as_deref() == Some(b"close".as_slice()) {
         return true;
@@ -247,7 +250,12 @@ mod tests {
 
     #[test]
     fn http_response_has_the_python_library_shape() {
-        let r = http_response(b"hi", 404, "Not Found", &[("X-A", "1"), ("Content-Length", "99")]);
+        let r = http_response(
+            b"hi",
+            404,
+            "Not Found",
+            &[("X-A", "1"), ("Content-Length", "99")],
+        );
         assert_eq!(
             r,
             b"HTTP/1.1 404 Not Found\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nhi".to_vec()
@@ -286,6 +294,9 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "reply never arrived");
         }
         let got = sub.recv_bytes(0).unwrap();
-        assert_eq!(got, b"34f9ceee-cd52-4b7f-b197-88bf2f0ec378 1:1, pong".to_vec());
+        assert_eq!(
+            got,
+            b"34f9ceee-cd52-4b7f-b197-88bf2f0ec378 1:1, pong".to_vec()
+        );
     }
 }

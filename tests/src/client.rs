@@ -107,7 +107,9 @@ pub fn response_len(bytes: &[u8]) -> Option<usize> {
     let header = |name: &str| {
         head.lines().find_map(|l| {
             let (n, v) = l.split_once(':')?;
-            n.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
         })
     };
     if let Some(len) = header("content-length") {

@@ -1,7 +1,11 @@
 //! Scale0's end-to-end tests: one binary, one module per story. They start
 //! real processes and sockets on loopback (Mongrel2, pyzmq handlers, nginx,
 //! the gateway) through the harness in `scale0_tests`.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail by panicking")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail by panicking"
+)]
 
 mod e2e {
     pub mod differential;

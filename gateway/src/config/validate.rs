@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use super::check::{self, field};
 use super::limits::{MAX_LISTENERS, MAX_TARGETS};
 use super::raw::RawConfig;
-use super::{host, Broker, BrokerMode, Config, Error, Gateway, Listener, RouteSettings, Target, TargetKind};
+use super::{
+    host, Broker, BrokerMode, Config, Error, Gateway, Listener, RouteSettings, Target, TargetKind,
+};
 
 /// Validates a parsed file into a [`Config`].
 pub(crate) fn validate(raw: &RawConfig) -> Result<Config, Error> {

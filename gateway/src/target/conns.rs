@@ -37,10 +37,16 @@ impl ConnTable {
         let Some(registration) = self.conns.get(&conn_id) else {
             return false;
         };
-        let ends = matches!(message, ToConn::Close | ToConn::Cancel | ToConn::Fail { .. });
+        let ends = matches!(
+            message,
+            ToConn::Close | ToConn::Cancel | ToConn::Fail { .. }
+        );
         let delivered = registration.replies.try_send(message).is_ok();
         if !delivered {
-            tracing::info!(conn_id, "client too slow: reply queue full; dropping the connection");
+            tracing::info!(
+                conn_id,
+                "client too slow: reply queue full; dropping the connection"
+            );
         }
         if ends || !delivered {
             registration.close.cancel();
@@ -121,7 +127,11 @@ mod tests {
         assert!(matches!(rx.try_recv(), Ok(ToConn::Close)));
         assert!(close.is_cancelled());
         assert!(!table.contains(7));
-        assert_eq!(table.route(b"uuid 1:7, late").unwrap(), vec![7], "now unknown");
+        assert_eq!(
+            table.route(b"uuid 1:7, late").unwrap(),
+            vec![7],
+            "now unknown"
+        );
     }
 
     #[test]

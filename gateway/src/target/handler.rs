@@ -163,14 +163,24 @@ pub fn spawn(
     let push = ctx.socket(zmq::PUSH)?;
     push.set_identity(settings.send_ident.as_bytes())?;
     push.set_linger(0)?;
-    push.bind(&settings.send_spec)
-        .map_err(|e| anyhow::anyhow!("target {}: bind send_spec {}: {e}", settings.name, settings.send_spec))?;
+    push.bind(&settings.send_spec).map_err(|e| {
+        anyhow::anyhow!(
+            "target {}: bind send_spec {}: {e}",
+            settings.name,
+            settings.send_spec
+        )
+    })?;
     let sub = ctx.socket(zmq::SUB)?;
     sub.set_subscribe(settings.recv_ident.as_bytes())?;
     sub.set_linger(0)?;
     sub.set_maxmsgsize(MAX_REPLY_BYTES)?;
-    sub.bind(&settings.recv_spec)
-        .map_err(|e| anyhow::anyhow!("target {}: bind recv_spec {}: {e}", settings.name, settings.recv_spec))?;
+    sub.bind(&settings.recv_spec).map_err(|e| {
+        anyhow::anyhow!(
+            "target {}: bind recv_spec {}: {e}",
+            settings.name,
+            settings.recv_spec
+        )
+    })?;
     let push = AsyncSocket::new(push)?;
     let sub = AsyncSocket::new(sub)?;
     let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
@@ -240,7 +250,10 @@ impl Task {
         while let Some(front) = self.pending.front() {
             match push.try_send(&front.frame) {
                 Ok(()) => {
-                    if let Some(Pending { sent: Some(sent), .. }) = self.pending.pop_front() {
+                    if let Some(Pending {
+                        sent: Some(sent), ..
+                    }) = self.pending.pop_front()
+                    {
                         let _requester_may_be_gone = sent.send(());
                     }
                 }
@@ -256,9 +269,8 @@ impl Task {
     /// Drops queued requests whose requester gave up or whose deadline passed.
     fn drop_abandoned(&mut self) {
         let now = Instant::now();
-        self.pending.retain(|p| {
-            p.deadline > now && p.sent.as_ref().is_none_or(|s| !s.is_closed())
-        });
+        self.pending
+            .retain(|p| p.deadline > now && p.sent.as_ref().is_none_or(|s| !s.is_closed()));
     }
 
     fn on_command(&mut self, command: Command) {

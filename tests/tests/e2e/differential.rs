@@ -55,10 +55,7 @@ impl Diff {
     fn splits_outcomes(self) -> bool {
         matches!(
             self,
-            Diff::Lenient
-                | Diff::HeadLimit
-                | Diff::ChunkedInline
-                | Diff::ContentLength
+            Diff::Lenient | Diff::HeadLimit | Diff::ChunkedInline | Diff::ContentLength
         )
     }
 }

@@ -50,7 +50,8 @@ impl Stack {
     fn wait_ready(&self) {
         scale0_tests::wait::until("the handler to answer", DEADLINE, || {
             let mut c = Conn::connect(self.gateway.port()).ok()?;
-            c.send(b"GET /probe HTTP/1.1\r\nHost: localhost\r\n\r\n").ok()?;
+            c.send(b"GET /probe HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .ok()?;
             let r = c.read_response(Duration::from_millis(500)).ok()?;
             (split_response(&r).ok()?.0 == 200).then_some(())
         })
@@ -96,13 +97,19 @@ fn keep_alive_requests_share_a_conn_id_and_pipelined_ones_come_back_in_order() {
         .unwrap();
     let text = String::from_utf8_lossy(&all);
     let at = |p: &str| text.find(&format!("GET {p} (conn ")).unwrap();
-    assert!(at("/one") < at("/two") && at("/two") < at("/three"), "{text}");
+    assert!(
+        at("/one") < at("/two") && at("/two") < at("/three"),
+        "{text}"
+    );
     let ids: Vec<&str> = text
         .match_indices("(conn ")
         .map(|(i, _)| text[i + 6..].split(')').next().unwrap())
         .collect();
     assert_eq!(ids.len(), 3);
-    assert!(ids.iter().all(|id| *id == ids[0]), "one conn id per connection: {ids:?}");
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "one conn id per connection: {ids:?}"
+    );
     stack.stop();
 }
 
@@ -110,14 +117,24 @@ fn keep_alive_requests_share_a_conn_id_and_pipelined_ones_come_back_in_order() {
 fn curl_over_h2c_with_prior_knowledge_gets_the_page() {
     let stack = Stack::start();
     let out = Command::new("curl")
-        .args(["-s", "--http2-prior-knowledge", "-o", "-", "-w", "\n%{http_version} %{http_code}"])
+        .args([
+            "-s",
+            "--http2-prior-knowledge",
+            "-o",
+            "-",
+            "-w",
+            "\n%{http_version} %{http_code}",
+        ])
         .arg(format!("http://127.0.0.1:{}/h2?y=2", stack.gateway.port()))
         .output()
         .expect("curl runs (scripts/setup installs it)");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.ends_with("\n2 200"), "{text}");
     assert!(text.contains("GET /h2 (conn "), "{text}");
-    assert!(text.contains("host: 127.0.0.1:"), "h2 :authority becomes host: {text}");
+    assert!(
+        text.contains("host: 127.0.0.1:"),
+        "h2 :authority becomes host: {text}"
+    );
     stack.stop();
 }
 

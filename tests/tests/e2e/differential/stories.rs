@@ -162,7 +162,10 @@ fn without_a_handler_scale0_answers_503_while_mongrel2_holds_the_request() {
         .iter()
         .any(|(n, v)| n == "connection" && v == "close");
     assert!(closing_header, "the 503 ends the connection: {refused:?}");
-    assert!(s0.closed_within(EVENT).unwrap(), "Scale0 closes after the 503");
+    assert!(
+        s0.closed_within(EVENT).unwrap(),
+        "Scale0 closes after the 503"
+    );
     assert!(silent(&mut m2), "Mongrel2 waits for a handler");
 
     // A handler that connects now gets Mongrel2's held request (its answer
