@@ -149,6 +149,11 @@ impl Logger {
         })
     }
 
+    /// True when lines are written (callers skip building entries otherwise).
+    pub fn enabled(&self) -> bool {
+        self.tx.is_some()
+    }
+
     /// Queues `entry`; counts it as dropped when the queue is full.
     pub fn log(&self, entry: &Entry) {
         if let Some(tx) = &self.tx {

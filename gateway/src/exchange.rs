@@ -70,12 +70,9 @@ pub async fn run(
         )
         .map_err(|e| bad_reply(&conn, e))?;
     let mut deadline = Instant::now() + deadlines.reply;
-    match target.send(conn.id, frame, deadline, info).await {
-        Ok(()) => {}
+    let mut ticket = match target.submit(conn.id, frame, deadline, info).await {
+        Ok(ticket) => ticket,
         Err(SendError::NoHandler) => {
-            // The request may still leave in the instant the deadline passed;
-            // close the connection so a late answer cannot pass for the
-            // answer to the client's next request.
             give_up(&conn);
             return Err(Failure::NoHandler {
                 retry_after: deadlines.retry_after,
@@ -87,7 +84,10 @@ pub async fn run(
             })
         }
         Err(SendError::Stopped) => return Err(Failure::UpstreamGone),
-    }
+    };
+    // Until the target confirms the request left, a passing deadline means
+    // no handler took it (503); after, that the handler is slow (504).
+    let mut taken = false;
     let mut head = None;
     let mut body = BytesMut::new();
     let mut ended = false;
@@ -115,12 +115,31 @@ pub async fn run(
             // message must both be read before the close signal counts.
             biased;
             m = state.rx.recv() => m,
+            sent = &mut ticket, if !taken => {
+                if sent.is_err() {
+                    return Err(Failure::Overloaded {
+                        retry_after: deadlines.retry_after,
+                    });
+                }
+                taken = true;
+                continue;
+            }
             _ = conn.close_signal().cancelled() => None,
             _ = tokio::time::sleep_until(deadline) => {
+                // The request may leave in the instant the deadline passes:
+                // closing the connection (give_up) keeps a late answer from
+                // passing for the answer to the client's next request.
                 give_up(&conn);
-                return Err(Failure::ReplyTimeout);
+                return Err(if taken {
+                    Failure::ReplyTimeout
+                } else {
+                    Failure::NoHandler {
+                        retry_after: deadlines.retry_after,
+                    }
+                });
             }
         };
+        taken = true;
         let fed = match message {
             Some(ToConn::Data(bytes)) => state.parser.feed(&bytes, &mut events),
             Some(ToConn::KeepAlive) => {

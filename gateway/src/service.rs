@@ -38,12 +38,17 @@ pub async fn handle(
         conn
     };
     let (parts, body) = request.into_parts();
-    let mut entry = Entry::new(&parts, conn.id, conn.peer);
+    let mut entry = app
+        .access_log
+        .enabled()
+        .then(|| Entry::new(&parts, conn.id, conn.peer));
     let http1 = parts.version < Version::HTTP_2;
     let response = match serve(&app, &conn, parts, body, &mut entry).await {
         Ok(response) => response,
         Err(failure) => {
-            entry.failure = Some(failure.fault());
+            if let Some(entry) = &mut entry {
+                entry.failure = Some(failure.fault());
+            }
             if failure.fault() != crate::failure::Fault::Client {
                 tracing::info!(conn_id = conn.id, "{}", failure.message());
             }
@@ -58,9 +63,11 @@ pub async fn handle(
             response
         }
     };
-    entry.status = response.status().as_u16();
-    entry.elapsed = started.elapsed();
-    app.access_log.log(&entry);
+    if let Some(entry) = &mut entry {
+        entry.status = response.status().as_u16();
+        entry.elapsed = started.elapsed();
+        app.access_log.log(entry);
+    }
     Ok(response.map(|body| body.hold(busy)))
 }
 
@@ -69,7 +76,7 @@ async fn serve(
     conn: &Arc<Conn>,
     parts: http::request::Parts,
     body: Incoming,
-    entry: &mut Entry,
+    entry: &mut Option<Entry>,
 ) -> Result<Response<Body>, Failure> {
     if parts
         .headers
@@ -88,8 +95,10 @@ async fn serve(
         .router
         .route(host, parts.uri.path().as_bytes())
         .ok_or(Failure::NoRoute)?;
-    entry.route = found.pattern.to_owned();
-    entry.target = found.target.name.clone();
+    if let Some(entry) = entry {
+        entry.route = found.pattern.to_owned();
+        entry.target = found.target.name.clone();
+    }
     let settings = *found.settings;
     let target = app
         .targets

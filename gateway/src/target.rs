@@ -60,6 +60,28 @@ pub enum SendError {
     Stopped,
 }
 
+/// Resolves once a submitted request has left the gateway.
+pub type Ticket = tokio::sync::oneshot::Receiver<()>;
+
+/// Queues `command` on `commands`, waiting for room until `deadline`.
+async fn enqueue<T>(
+    commands: &mpsc::Sender<T>,
+    command: T,
+    deadline: Instant,
+) -> Result<(), SendError> {
+    match commands.try_send(command) {
+        Ok(()) => Ok(()),
+        Err(mpsc::error::TrySendError::Closed(_)) => Err(SendError::Stopped),
+        Err(mpsc::error::TrySendError::Full(command)) => {
+            match tokio::time::timeout_at(deadline, commands.send(command)).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(SendError::Stopped),
+                Err(_) => Err(SendError::Overloaded),
+            }
+        }
+    }
+}
+
 /// What a request tells its target besides the message.
 #[derive(Debug, Clone, Copy)]
 pub struct SendInfo {
@@ -103,17 +125,19 @@ impl Link {
         }
     }
 
-    /// Hands a request message for `conn_id` to the target.
-    pub async fn send(
+    /// Hands a request message for `conn_id` to the target. The returned
+    /// ticket resolves when the request has left for a handler (or the
+    /// broker); it fails if the target had to shed the request.
+    pub async fn submit(
         &self,
         conn_id: u64,
         frame: Vec<u8>,
         deadline: Instant,
         info: SendInfo,
-    ) -> Result<(), SendError> {
+    ) -> Result<Ticket, SendError> {
         match self {
-            Link::Handler(h) => h.send(frame, deadline).await,
-            Link::Service(s) => s.send(conn_id, frame, deadline, info).await,
+            Link::Handler(h) => h.submit(frame, deadline).await,
+            Link::Service(s) => s.submit(conn_id, frame, deadline, info).await,
         }
     }
 

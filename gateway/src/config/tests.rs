@@ -152,10 +152,36 @@ fn full_config_validates_into_typed_values() {
     assert_eq!(api.settings, expected);
     let svc = &config.hosts[0].routes[1];
     assert_eq!(svc.settings, config.defaults);
-    assert_eq!(
-        config.broker.as_ref().unwrap().endpoint.as_str(),
-        "tcp://127.0.0.1:5555"
+    let broker = config.broker.as_ref().unwrap();
+    let super::BrokerMode::Connect { endpoint } = &broker.mode else {
+        panic!("expected a standalone broker: {broker:?}");
+    };
+    assert_eq!(endpoint.as_str(), "tcp://127.0.0.1:5555");
+    assert_eq!(broker.liveness, 3);
+    assert_eq!(broker.max_queue, 1000);
+}
+
+#[test]
+fn an_embedded_broker_needs_a_worker_endpoint_and_binds_it_once() {
+    let base = FULL.replace(
+        "[broker]\nendpoint = \"tcp://127.0.0.1:5555\"",
+        "[broker]\nembedded = true\nworkers = \"tcp://127.0.0.1:5555\"\ncontrol = \"ipc:///tmp/s0-ctl\"",
     );
+    let config = Config::from_toml_str(&base).unwrap();
+    assert!(matches!(
+        config.broker.unwrap().mode,
+        super::BrokerMode::Embedded {
+            control: Some(_),
+            ..
+        }
+    ));
+    let missing = FULL.replace(
+        "[broker]\nendpoint = \"tcp://127.0.0.1:5555\"",
+        "[broker]\nembedded = true",
+    );
+    assert!(Config::from_toml_str(&missing).is_err());
+    let neither = FULL.replace("[broker]\nendpoint = \"tcp://127.0.0.1:5555\"", "[broker]");
+    assert!(Config::from_toml_str(&neither).is_err());
 }
 
 #[test]

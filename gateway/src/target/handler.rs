@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::conns::ConnTable;
-use super::{Registration, SendError};
+use super::{enqueue, Registration, SendError, Ticket};
 use crate::zmq_async::AsyncSocket;
 
 /// Commands a connection can queue for the target before it must wait.
@@ -31,6 +31,9 @@ pub const CONN_REPLY_QUEUE: usize = 64;
 /// Largest reply message accepted from a handler (ZMQ_MAXMSGSIZE on the SUB
 /// socket: libzmq drops the peer connection that sends a larger one).
 pub const MAX_REPLY_BYTES: i64 = 64 * 1024 * 1024;
+/// Messages taken from a socket or channel in one go before the task looks
+/// at its other inputs again (fairness between replies and requests).
+const DRAIN_BATCH: usize = 256;
 /// How long a disconnect notice may wait for a handler before it is dropped.
 const NOTICE_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -128,27 +131,18 @@ impl Handle {
             .is_ok()
     }
 
-    /// Hands `frame` to a handler; resolves once it is in the PUSH socket.
-    ///
-    /// Cancel-safe in the sense that dropping the future withdraws the request
-    /// if it has not been sent yet.
-    pub async fn send(&self, frame: Vec<u8>, deadline: Instant) -> Result<(), SendError> {
-        let (sent, ack) = oneshot::channel();
+    /// Queues `frame` for a handler; the ticket resolves once it is in the
+    /// PUSH socket. Dropping the ticket withdraws the request if it has not
+    /// left yet.
+    pub async fn submit(&self, frame: Vec<u8>, deadline: Instant) -> Result<Ticket, SendError> {
+        let (sent, ticket) = oneshot::channel();
         let command = Command::Send {
             frame,
             deadline,
             sent: Some(sent),
         };
-        match tokio::time::timeout_at(deadline, self.commands.send(command)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => return Err(SendError::Stopped),
-            Err(_) => return Err(SendError::Overloaded),
-        }
-        match tokio::time::timeout_at(deadline, ack).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(SendError::Overloaded),
-            Err(_) => Err(SendError::NoHandler),
-        }
+        enqueue(&self.commands, command, deadline).await?;
+        Ok(ticket)
     }
 }
 
@@ -221,18 +215,33 @@ impl Task {
         shutdown: CancellationToken,
     ) {
         loop {
-            self.drop_abandoned();
             let has_pending = !self.pending.is_empty();
             tokio::select! {
+                biased;
                 _ = shutdown.cancelled() => break,
-                command = commands.recv() => match command {
-                    Some(command) => self.on_command(command),
-                    None => break,
-                },
-                message = sub.recv() => match message {
-                    Ok(message) => self.on_reply(&message),
-                    Err(e) => tracing::warn!(target_name = %self.settings.name, "recv on recv_spec: {e}"),
-                },
+                message = sub.recv() => {
+                    match message {
+                        Ok(message) => self.on_reply(&message),
+                        Err(e) => tracing::warn!(target_name = %self.settings.name, "recv on recv_spec: {e}"),
+                    }
+                    // Take what else is queued without waiting again.
+                    for _ in 0..DRAIN_BATCH {
+                        match sub.try_recv() {
+                            Ok(message) => self.on_reply(&message),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                command = commands.recv() => {
+                    let Some(command) = command else { break };
+                    self.on_command(command, &push);
+                    for _ in 0..DRAIN_BATCH {
+                        match commands.try_recv() {
+                            Ok(command) => self.on_command(command, &push),
+                            Err(_) => break,
+                        }
+                    }
+                }
                 ready = push.ready(zmq::POLLOUT), if has_pending => match ready {
                     Ok(_) => self.flush(&push),
                     Err(e) => tracing::warn!(target_name = %self.settings.name, "poll send_spec: {e}"),
@@ -273,7 +282,7 @@ impl Task {
             .retain(|p| p.deadline > now && p.sent.as_ref().is_none_or(|s| !s.is_closed()));
     }
 
-    fn on_command(&mut self, command: Command) {
+    fn on_command(&mut self, command: Command, push: &AsyncSocket) {
         match command {
             Command::Register {
                 conn_id,
@@ -291,6 +300,25 @@ impl Task {
                 deadline,
                 sent,
             } => {
+                if self.pending.is_empty() {
+                    // The common case: a handler is there, send at once.
+                    match push.try_send(&frame) {
+                        Ok(()) => {
+                            if let Some(sent) = sent {
+                                let _requester_may_be_gone = sent.send(());
+                            }
+                            return;
+                        }
+                        Err(crate::zmq_async::Error::WouldBlock) => {}
+                        Err(e) => {
+                            tracing::warn!(target_name = %self.settings.name, "send on send_spec: {e}");
+                            return;
+                        }
+                    }
+                }
+                if self.pending.len() >= MAX_PENDING_SENDS {
+                    self.drop_abandoned();
+                }
                 if self.pending.len() >= MAX_PENDING_SENDS {
                     tracing::warn!(target_name = %self.settings.name, "send queue full; shedding");
                     return; // dropping `sent` tells the requester: overloaded

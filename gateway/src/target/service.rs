@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::conns::ConnTable;
-use super::{Registration, SendError, SendInfo, ToConn};
+use super::{enqueue, Registration, SendError, SendInfo, Ticket, ToConn};
 
 /// Commands connections can queue for the link task before they must wait.
 pub const COMMAND_QUEUE: usize = 4096;
@@ -101,15 +101,16 @@ impl Handle {
             .is_ok()
     }
 
-    /// Submits a request message to the broker; resolves once the link took it.
-    pub async fn send(
+    /// Submits a request message to the broker; the ticket resolves once
+    /// the link took it (the broker answers a FAIL if no worker does).
+    pub async fn submit(
         &self,
         conn_id: u64,
         frame: Vec<u8>,
         deadline: Instant,
         info: SendInfo,
-    ) -> Result<(), SendError> {
-        let (sent, ack) = oneshot::channel();
+    ) -> Result<Ticket, SendError> {
+        let (sent, ticket) = oneshot::channel();
         let command = Command::Submit {
             conn_id,
             service: self.settings.service.clone(),
@@ -118,16 +119,8 @@ impl Handle {
             idempotent: info.idempotent,
             sent,
         };
-        match tokio::time::timeout_at(deadline, self.commands.send(command)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => return Err(SendError::Stopped),
-            Err(_) => return Err(SendError::Overloaded),
-        }
-        match tokio::time::timeout_at(deadline, ack).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(SendError::Overloaded),
-            Err(_) => Err(SendError::NoHandler),
-        }
+        enqueue(&self.commands, command, deadline).await?;
+        Ok(ticket)
     }
 }
 

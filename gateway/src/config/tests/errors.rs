@@ -196,7 +196,8 @@ fn duplicates_are_rejected() {
     let same_bind = format!("{MINIMAL}\n[[listener]]\nbind = \"127.0.0.1:0\"\n[[listener]]\nbind = \"127.0.0.1:80\"\n[[listener]]\nbind = \"127.0.0.1:80\"\n");
     let shared_endpoint = format!("{MINIMAL}\n[target.b]\ntype = \"handler\"\nsend_spec = \"tcp://127.0.0.1:9996\"\nrecv_spec = \"tcp://127.0.0.1:1\"\n");
     let self_endpoint = edited("tcp://127.0.0.1:9996", "tcp://127.0.0.1:9997");
-    let broker_endpoint = format!("{MINIMAL}\n[broker]\nendpoint = \"tcp://127.0.0.1:9997\"\n");
+    let broker_endpoint =
+        format!("{MINIMAL}\n[broker]\nembedded = true\nworkers = \"tcp://127.0.0.1:9997\"\n");
     let cases = [
         (format!("{MINIMAL}{second_host}"), "host[1].name"),
         (format!("{MINIMAL}{other_matching}"), "host[1].matching"),
