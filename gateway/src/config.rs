@@ -12,7 +12,14 @@
 //!
 //! ```
 //! use scale0_gateway::config::Config;
-//! let text = Config::default_up(6767, "tcp://127.0.0.1:9997", "tcp://127.0.0.1:9996");
+//! use scale0_gateway::config::UpEndpoints;
+//! let endpoints = UpEndpoints {
+//!     workers: "tcp://127.0.0.1:5560",
+//!     control: "tcp://127.0.0.1:5561",
+//!     send_spec: "tcp://127.0.0.1:9997",
+//!     recv_spec: "tcp://127.0.0.1:9996",
+//! };
+//! let text = Config::default_up(6767, &endpoints);
 //! let config = Config::from_toml_str(&text).unwrap();
 //! assert_eq!(config.default_host().name, "localhost");
 //! ```
@@ -41,6 +48,7 @@ pub use listener::{AccessLog, Gateway, Listener};
 pub use target::{
     Broker, BrokerMode, Dir, Handler, Protocol, Proxy, Service, Target, TargetId, TargetKind,
 };
+pub use up::UpEndpoints;
 
 /// A validated configuration. Built only by [`Config::from_toml_str`] or [`Config::load`], so every
 /// value in it has passed its checks and every [`TargetId`] points into `targets`.
@@ -94,10 +102,11 @@ impl Config {
     }
 
     /// The TOML `scale0 up` runs with when given no file: one listener on `127.0.0.1:http_port`,
-    /// host `localhost` (default), route `/` to handler target `app` on the given endpoints.
-    /// Feed it to [`Config::from_toml_str`], which checks the endpoints.
-    pub fn default_up(http_port: u16, send_spec: &str, recv_spec: &str) -> String {
-        up::render(http_port, send_spec, recv_spec)
+    /// host `localhost` (default): `/` and `/echo` to services of an embedded broker, `/handler/`
+    /// to a Mongrel2-style handler target, on the given endpoints. Feed it to
+    /// [`Config::from_toml_str`], which checks the endpoints.
+    pub fn default_up(http_port: u16, endpoints: &UpEndpoints<'_>) -> String {
+        up::render(http_port, endpoints)
     }
 
     /// The host that takes requests no other host matches.
