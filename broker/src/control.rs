@@ -109,7 +109,9 @@ pub fn query(endpoint: &str, command: &Command) -> Result<serde_json::Value, Err
     let millis = i32::try_from(QUERY_TIMEOUT.as_millis()).unwrap_or(i32::MAX);
     let ctx = zmq::Context::new();
     let socket = ctx.socket(zmq::REQ).map_err(zmq_error("socket"))?;
-    socket.set_linger(0).map_err(zmq_error("setsockopt ZMQ_LINGER"))?;
+    socket
+        .set_linger(0)
+        .map_err(zmq_error("setsockopt ZMQ_LINGER"))?;
     socket
         .set_rcvtimeo(millis)
         .map_err(zmq_error("setsockopt ZMQ_RCVTIMEO"))?;

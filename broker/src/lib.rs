@@ -42,11 +42,11 @@
 //! ```
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod control;
 pub mod engine;
 mod envelope;
-pub mod zmq_async;
-pub mod control;
 pub mod link;
-pub mod runtime;
 pub mod protocol;
+pub mod runtime;
 pub mod worker;
+pub mod zmq_async;

@@ -231,13 +231,7 @@ pub async fn connect(
     let sender_id = checked_sender_id(sender_id)?;
     let (to_broker, from_gateway) = mpsc::channel(settings.queue);
     let (to_gateway, from_broker) = mpsc::channel(settings.queue);
-    let task = task::Task::open(
-        endpoint,
-        sender_id,
-        settings,
-        from_gateway,
-        to_gateway,
-    )?;
+    let task = task::Task::open(endpoint, sender_id, settings, from_gateway, to_gateway)?;
     let handle = tokio::spawn(task.run());
     Ok(Link::new(to_broker, from_broker, Some(handle)))
 }

@@ -48,7 +48,8 @@ pub struct Settings {
     pub control: Option<String>,
     /// The engine's tunables (heartbeats, queues, deadlines, tables).
     pub engine: engine::Config,
-    /// How long a shutdown lets requests in progress finish before failing them. Default 5 s.
+    /// How long a shutdown lets requests in progress finish (new submits get 503 meanwhile) before
+    /// failing the rest. Usually [`DEFAULT_DRAIN_GRACE`].
     pub drain_grace: Duration,
 }
 
@@ -155,15 +156,16 @@ impl Broker {
             None => None,
         };
         let control = match &settings.control {
-            Some(endpoint) => {
-                Some(sockets::control(&ctx, endpoint).map_err(socket("control"))?)
-            }
+            Some(endpoint) => Some(sockets::control(&ctx, endpoint).map_err(socket("control"))?),
             None => None,
         };
         let bound = |s: &AsyncSocket, role| s.last_endpoint().map_err(socket(role));
         let endpoints = Endpoints {
             workers: bound(&workers, "workers")?,
-            gateways: gateways.as_ref().map(|s| bound(s, "gateways")).transpose()?,
+            gateways: gateways
+                .as_ref()
+                .map(|s| bound(s, "gateways"))
+                .transpose()?,
             control: control.as_ref().map(|s| bound(s, "control")).transpose()?,
         };
         tracing::info!(?endpoints, "broker bound");

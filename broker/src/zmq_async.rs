@@ -208,7 +208,11 @@ impl AsyncSocket {
         let mut frames = frames.into_iter().peekable();
         let mut first = true;
         while let Some(frame) = frames.next() {
-            let more = if frames.peek().is_some() { zmq::SNDMORE } else { 0 };
+            let more = if frames.peek().is_some() {
+                zmq::SNDMORE
+            } else {
+                0
+            };
             let sent = self.socket.send(frame.as_ref(), zmq::DONTWAIT | more);
             if first {
                 nonblocking("send", sent)?;

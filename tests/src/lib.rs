@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod mongrel2;
 pub mod nginx;
 pub mod ports;
+pub mod procs;
 pub mod python;
 pub mod recorder;
 pub mod wait;

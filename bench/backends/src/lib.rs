@@ -1,11 +1,13 @@
 //! Shared pieces of the benchmark backends: the fixed response body and
-//! command-line helpers. Both backends answer the same 13 bytes so that every
-//! benchmarked path (Scale0, Mongrel2, nginx, bare hyper) returns the same
-//! response body and differs only in what sits in front of it.
+//! command-line helpers. Every backend answers the same 13 bytes so that every
+//! benchmarked path (Scale0 with a handler or a native worker, Mongrel2, nginx,
+//! bare hyper) returns the same response body and differs only in what sits in
+//! front of it.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 use std::fmt;
+use std::str::FromStr;
 
 /// The response body every backend sends: 13 bytes, as in the hyper
 /// hello-world reference numbers (docs/benchmarks.md).
@@ -57,6 +59,15 @@ pub fn positional<const N: usize>(
     Ok(out)
 }
 
+/// Parses the positional argument `name` (its text in `value`) as a number, or a usage error
+/// naming the argument and the text that did not parse.
+pub fn number<T: FromStr>(name: &str, value: &str, usage: &'static str) -> Result<T, UsageError> {
+    value.parse().map_err(|_| UsageError {
+        message: format!("{name}: {value:?} is not a valid number"),
+        usage,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +97,13 @@ mod tests {
         assert_eq!(few.message, "expected 1 to 2 arguments, got 0");
         let many = positional::<2>(argv(&["a", "b", "c"]), 1, &["1"], "u").unwrap_err();
         assert_eq!(many.message, "expected 1 to 2 arguments, got 3");
+    }
+
+    #[test]
+    fn numbers_parse_and_bad_ones_name_the_argument() {
+        assert_eq!(number::<u32>("CAPACITY", "64", "u").unwrap(), 64);
+        let bad = number::<u32>("CAPACITY", "-1", "u").unwrap_err();
+        assert_eq!(bad.message, "CAPACITY: \"-1\" is not a valid number");
     }
 
     #[test]

@@ -48,7 +48,14 @@ pub fn render_status(status: &Value) -> String {
     text.push_str("\nWORKERS\n");
     table(
         &mut text,
-        &["IDENTITY", "SERVICES", "CAPACITY", "IN FLIGHT", "LAST HEARD", "STATE"],
+        &[
+            "IDENTITY",
+            "SERVICES",
+            "CAPACITY",
+            "IN FLIGHT",
+            "LAST HEARD",
+            "STATE",
+        ],
         &workers,
     );
     let gateways = names(status, "gateways");
@@ -86,7 +93,10 @@ fn table(text: &mut String, headers: &[&str], rows: &[Vec<String>]) {
         .iter()
         .enumerate()
         .map(|(column, header)| {
-            let cells = rows.iter().filter_map(|r| r.get(column)).map(|c| c.chars().count());
+            let cells = rows
+                .iter()
+                .filter_map(|r| r.get(column))
+                .map(|c| c.chars().count());
             cells.chain([header.len()]).max().unwrap_or(0)
         })
         .collect();
@@ -94,7 +104,10 @@ fn table(text: &mut String, headers: &[&str], rows: &[Vec<String>]) {
         .map(|column| {
             column > 0
                 && rows.iter().filter_map(|r| r.get(column)).all(|cell| {
-                    cell == "-" || cell.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 's')
+                    cell == "-"
+                        || cell
+                            .chars()
+                            .all(|c| c.is_ascii_digit() || c == '.' || c == 's')
                 })
         })
         .collect();
@@ -144,10 +157,10 @@ fn number(value: &Value, key: &str) -> String {
 
 /// A millisecond field shown in seconds with one decimal (`-` when absent or null).
 fn seconds(value: &Value, key: &str) -> String {
-    value
-        .get(key)
-        .and_then(Value::as_u64)
-        .map_or_else(|| "-".to_owned(), |ms| format!("{:.1}s", ms as f64 / 1000.0))
+    value.get(key).and_then(Value::as_u64).map_or_else(
+        || "-".to_owned(),
+        |ms| format!("{:.1}s", ms as f64 / 1000.0),
+    )
 }
 
 /// A list of strings joined with commas (`-` when empty or absent).

@@ -137,7 +137,12 @@ impl Engine {
 
     /// A gateway's HEARTBEAT. One heard for the first time gets a HEARTBEAT back at once, so a gateway
     /// that (re)connects learns the broker is up without waiting for the next heartbeat round.
-    pub(super) fn gateway_heartbeat(&mut self, gateway_id: &[u8], now: Instant, out: &mut Vec<Action>) {
+    pub(super) fn gateway_heartbeat(
+        &mut self,
+        gateway_id: &[u8],
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
         let known = self.gateways.find(gateway_id).is_some();
         if self.gateway_seen(gateway_id, now).is_none() {
             tracing::warn!("gateway table full; heartbeat ignored");

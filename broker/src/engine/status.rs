@@ -158,6 +158,11 @@ impl Engine {
         }
     }
 
+    /// Requests tracked (queued, in flight, or cancelled but not yet DONE); cheap, unlike [`Engine::status`].
+    pub fn tracked_requests(&self) -> usize {
+        self.requests.len()
+    }
+
     /// Sender ids of the gateways the engine knows, e.g. to tell each the broker is going away.
     pub fn gateway_ids(&self) -> Vec<Bytes> {
         let mut ids: Vec<Bytes> = self.gateways.iter().map(|(_, g)| g.id.clone()).collect();

@@ -162,7 +162,9 @@ mod tests {
         let later = Instant::now() + Duration::from_secs(60);
         let mut table = Outstanding::new(2);
         table.insert(1, &payload(1), later).unwrap();
-        table.insert(2, &b"not a mongrel2 message"[..], later).unwrap();
+        table
+            .insert(2, &b"not a mongrel2 message"[..], later)
+            .unwrap();
         assert_eq!(table.insert(3, &payload(3), later), Err(Full));
         assert!(table.remove(1));
         assert!(!table.remove(1));

@@ -5,6 +5,8 @@
 //! sends down to the socket's high-water mark, never loses anything here) and the next timer (heartbeat,
 //! expiry sweep, broker silence).
 
+mod gateway_side;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -12,13 +14,8 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{
-    FromBroker, LinkSettings, Outstanding, ToBroker, REASON_BROKER_LOST,
-    REASON_BROKER_UNREACHABLE, REASON_LINK_OVERLOADED,
-};
-use crate::engine;
+use super::{FromBroker, LinkSettings, Outstanding, ToBroker, REASON_BROKER_LOST};
 use crate::protocol::gateway::{self, Command};
-use crate::protocol::{ServiceName, MAX_DURATION_MS};
 use crate::runtime::sockets;
 use crate::zmq_async::{self, AsyncSocket};
 
@@ -103,7 +100,7 @@ impl Task {
                     }
                 },
                 message = self.from_gateway.recv(), if accepting => match message {
-                    Some(message) => self.from_gateway(message),
+                    Some(message) => self.on_gateway_message(message),
                     None => break,
                 },
             }
@@ -174,7 +171,7 @@ impl Task {
                 return;
             }
             match sockets::try_recv_multipart(&self.socket, &mut self.frames) {
-                Ok(true) => self.from_socket(),
+                Ok(true) => self.on_socket_message(),
                 Ok(false) => return,
                 Err(error) => {
                     tracing::debug!(%error, "message from the broker dropped");
@@ -183,7 +180,7 @@ impl Task {
         }
     }
 
-    fn from_socket(&mut self) {
+    fn on_socket_message(&mut self) {
         let command = match gateway::decode(&self.frames) {
             Ok(command) => command,
             Err(error) => return tracing::debug!(%error, "malformed message from the broker"),
@@ -218,97 +215,6 @@ impl Task {
                 tracing::debug!("gateway-to-broker command received from the broker; dropped");
             }
         }
-    }
-
-    fn from_gateway(&mut self, message: ToBroker) {
-        match message {
-            ToBroker::Submit {
-                request,
-                service,
-                payload,
-                deadline,
-                idempotent,
-            } => self.submit(request, &service, payload, deadline, idempotent),
-            ToBroker::Cancel { request } => {
-                self.outstanding.remove(request);
-                if !self.send(&Command::Cancel { request }) {
-                    tracing::debug!(request, "cancel not sent: no connection to the broker");
-                }
-            }
-        }
-    }
-
-    fn submit(
-        &mut self,
-        request: u64,
-        service: &str,
-        payload: Bytes,
-        deadline: Duration,
-        idempotent: bool,
-    ) {
-        let Ok(service) = ServiceName::new(service.as_bytes()) else {
-            return self.fail(request, 502, Duration::ZERO, "bad-submit");
-        };
-        let retry_after = self.settings.retry_after;
-        if !self.up {
-            return self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
-        }
-        let max = Duration::from_millis(MAX_DURATION_MS);
-        let deadline = (!deadline.is_zero()).then(|| deadline.min(max));
-        let window = deadline.unwrap_or(engine::Config::default().default_deadline);
-        let expires_at = (Instant::now() + window + self.settings.timeout()).into_std();
-        if self
-            .outstanding
-            .insert(request, &payload, expires_at)
-            .is_err()
-        {
-            return self.fail(request, 503, retry_after, REASON_LINK_OVERLOADED);
-        }
-        let command = Command::Submit {
-            request,
-            service,
-            deadline,
-            idempotent,
-            payload,
-        };
-        if !self.send(&command) {
-            self.outstanding.remove(request);
-            self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
-        }
-    }
-
-    fn fail(&mut self, request: u64, status: u16, retry_after: Duration, reason: &str) {
-        self.deliver(FromBroker::Fail {
-            request,
-            status,
-            retry_after,
-            reason: reason.to_owned(),
-        });
-    }
-
-    /// Hands a message to the gateway, parking it (in order) when the channel is full.
-    fn deliver(&mut self, message: FromBroker) {
-        if !self.parked.is_empty() {
-            return self.parked.push_back(message);
-        }
-        match self.to_gateway.try_send(message) {
-            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
-            Err(mpsc::error::TrySendError::Full(message)) => self.parked.push_back(message),
-        }
-    }
-
-    /// Moves parked deliveries into the channel while it has room.
-    fn unpark(&mut self) {
-        while let Some(message) = self.parked.pop_front() {
-            match self.to_gateway.try_send(message) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(message)) => {
-                    return self.parked.push_front(message);
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => return self.parked.clear(),
-            }
-        }
-        self.heard_at = self.heard_at.max(Instant::now());
     }
 
     /// Sends one command without waiting; `false` when the socket would not take it (no connection to

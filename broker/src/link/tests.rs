@@ -88,20 +88,30 @@ async fn next(rx: &mut mpsc::Receiver<FromBroker>) -> FromBroker {
 
 #[tokio::test]
 async fn connect_refuses_bad_sender_ids_and_zero_settings() {
-    let error = connect("ipc:///nonexistent", "gw 1", settings()).await.unwrap_err();
+    let error = connect("ipc:///nonexistent", "gw 1", settings())
+        .await
+        .unwrap_err();
     assert!(matches!(error, Error::SenderId { .. }), "{error:?}");
     let zero = LinkSettings {
         queue: 0,
         ..settings()
     };
-    let error = connect("ipc:///nonexistent", "gw-1", zero).await.unwrap_err();
-    assert!(matches!(error, Error::Settings { field: "queue" }), "{error:?}");
+    let error = connect("ipc:///nonexistent", "gw-1", zero)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Settings { field: "queue" }),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_submit_with_no_broker_fails_at_once_with_503() {
     let dir = tempfile::tempdir().unwrap();
-    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings()).await.unwrap().split();
+    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings())
+        .await
+        .unwrap()
+        .split();
     tx.send(submit(1)).await.unwrap();
     assert_eq!(
         next(&mut rx).await,
@@ -119,7 +129,10 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = zmq::Context::new();
     let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
-    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings()).await.unwrap().split();
+    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings())
+        .await
+        .unwrap()
+        .split();
     broker.heartbeat_from_link().await;
     broker.send(&Command::Heartbeat);
     assert_eq!(next(&mut rx).await, FromBroker::Up);
@@ -127,9 +140,18 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
     loop {
         match broker.recv().await {
             Command::Heartbeat => continue,
-            Command::Submit { request, service, deadline, idempotent, payload: got } => {
+            Command::Submit {
+                request,
+                service,
+                deadline,
+                idempotent,
+                payload: got,
+            } => {
                 assert_eq!((request, service.as_str()), (7, "echo"));
-                assert_eq!((deadline, idempotent), (Some(Duration::from_secs(5)), false));
+                assert_eq!(
+                    (deadline, idempotent),
+                    (Some(Duration::from_secs(5)), false)
+                );
                 assert_eq!(got, payload(1));
                 break;
             }
@@ -161,7 +183,11 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
     };
     broker.send(&fail);
     match next(&mut rx).await {
-        FromBroker::Fail { request: 7, status: 504, .. } => {}
+        FromBroker::Fail {
+            request: 7,
+            status: 504,
+            ..
+        } => {}
         other => panic!("a late FAIL is still delivered (the gateway ignores it), got {other:?}"),
     }
 }
@@ -185,7 +211,11 @@ async fn a_gateway_that_reads_slowly_loses_no_replies() {
     assert_eq!(next(&mut rx).await, FromBroker::Up);
     for n in 0..REPLIES {
         let expected = Bytes::from(format!("gw-1 1:1, chunk {n}"));
-        assert_eq!(next(&mut rx).await, FromBroker::Reply(expected), "chunk {n}");
+        assert_eq!(
+            next(&mut rx).await,
+            FromBroker::Reply(expected),
+            "chunk {n}"
+        );
     }
 }
 
@@ -194,7 +224,10 @@ async fn dropping_the_sender_says_disconnect_and_ends_the_task() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = zmq::Context::new();
     let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
-    let (tx, _rx, task) = connect(&ipc(&dir), "gw-1", settings()).await.unwrap().into_parts();
+    let (tx, _rx, task) = connect(&ipc(&dir), "gw-1", settings())
+        .await
+        .unwrap()
+        .into_parts();
     broker.heartbeat_from_link().await;
     drop(tx);
     timeout(DEADLINE, task.unwrap()).await.unwrap().unwrap();

@@ -71,12 +71,11 @@ impl Loop {
                 drain_until = Some(now + self.drain_grace);
             }
             if let Some((index, message)) = taken.take() {
-                self.from_embedded(index, message, now);
+                self.on_embedded_message(index, message, now);
             }
             let more = self.pass()?;
             if let Some(until) = drain_until {
-                let now = self::now();
-                if now >= until || self.engine.status(now).requests == 0 {
+                if self::now() >= until || self.engine.tracked_requests() == 0 {
                     break;
                 }
             }
@@ -219,7 +218,7 @@ impl Loop {
             }
         }
         for index in 0..self.embedded.len() {
-            self.embedded.deliver(index, crate::link::FromBroker::Down);
+            self.deliver_embedded(index, crate::link::FromBroker::Down, now);
         }
         tracing::info!("broker stopped");
     }

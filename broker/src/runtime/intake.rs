@@ -21,7 +21,7 @@ impl Loop {
             let id = self.embedded.id(index);
             let event = Event::GatewayHeartbeat { gateway: &id };
             self.engine.handle(event, now, &mut self.out);
-            self.embedded.deliver(index, FromBroker::Up);
+            self.deliver_embedded(index, FromBroker::Up, now);
         }
         self.perform(now);
     }
@@ -62,11 +62,13 @@ impl Loop {
             let mut taken = 0;
             while taken < BATCH {
                 match self.embedded.try_recv(index) {
-                    Received::Message(message) => self.from_embedded(index, Some(message), now),
+                    Received::Message(message) => {
+                        self.on_embedded_message(index, Some(message), now)
+                    }
                     Received::Empty => break,
                     Received::Closed => {
                         if self.embedded.is_open(index) {
-                            self.from_embedded(index, None, now);
+                            self.on_embedded_message(index, None, now);
                         }
                         break;
                     }
@@ -79,7 +81,12 @@ impl Loop {
     }
 
     /// A message from embedded link `index`, or `None` when its gateway dropped the sender.
-    pub(super) fn from_embedded(&mut self, index: usize, message: Option<ToBroker>, now: Instant) {
+    pub(super) fn on_embedded_message(
+        &mut self,
+        index: usize,
+        message: Option<ToBroker>,
+        now: Instant,
+    ) {
         let id = self.embedded.id(index);
         match message {
             None => {

@@ -33,7 +33,7 @@ impl Loop {
         match action {
             Action::SendToWorker { worker, command } => self.send_worker(worker, &command, now),
             Action::ReplyToGateway { gateway, reply } => {
-                self.to_gateway(gateway, gateway::Command::Reply { reply }, now);
+                self.deliver_to_gateway(gateway, gateway::Command::Reply { reply }, now);
             }
             Action::Fail {
                 gateway,
@@ -48,7 +48,7 @@ impl Loop {
                     retry_after,
                     reason,
                 };
-                self.to_gateway(gateway, command, now);
+                self.deliver_to_gateway(gateway, command, now);
             }
             Action::HeartbeatGateway { gateway } => {
                 if self.embedded.find(&gateway).is_some() {
@@ -71,7 +71,10 @@ impl Loop {
             Ok(()) => {}
             Err(error) if is_unreachable(&error) => {
                 self.io.worker_unreachable += 1;
-                tracing::info!(command = command.name(), "worker unreachable or not reading; unregistered");
+                tracing::info!(
+                    command = command.name(),
+                    "worker unreachable or not reading; unregistered"
+                );
                 if !matches!(command, Command::Disconnect { .. }) {
                     let event = Event::WorkerDisconnect { worker: &worker };
                     self.engine.handle(event, now, &mut self.out);
@@ -82,7 +85,7 @@ impl Loop {
     }
 
     /// Delivers a REPLY or FAIL to an embedded link or over the gateway ROUTER.
-    fn to_gateway(&mut self, gateway: Bytes, command: gateway::Command, now: Instant) {
+    fn deliver_to_gateway(&mut self, gateway: Bytes, command: gateway::Command, now: Instant) {
         let Some(index) = self.embedded.find(&gateway) else {
             return self.send_gateway(gateway, &command);
         };
@@ -101,6 +104,12 @@ impl Loop {
             },
             _ => return,
         };
+        self.deliver_embedded(index, message, now);
+    }
+
+    /// Hands a message to embedded link `index` without waiting: dropped and counted when its channel
+    /// is full; a closed link is a gateway that disconnected.
+    pub(super) fn deliver_embedded(&mut self, index: usize, message: FromBroker, now: Instant) {
         match self.embedded.deliver(index, message) {
             Delivery::Sent => {}
             Delivery::Full => {
@@ -109,6 +118,7 @@ impl Loop {
             }
             Delivery::Gone => {
                 self.io.gateway_gone_drops += 1;
+                let gateway = self.embedded.id(index);
                 let event = Event::GatewayDisconnect { gateway: &gateway };
                 self.engine.handle(event, now, &mut self.out);
             }

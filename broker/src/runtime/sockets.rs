@@ -57,7 +57,10 @@ fn configured(
     option(socket.set_linger(LINGER_MS), "setsockopt ZMQ_LINGER")?;
     option(socket.set_sndhwm(hwm.get()), "setsockopt ZMQ_SNDHWM")?;
     option(socket.set_rcvhwm(hwm.get()), "setsockopt ZMQ_RCVHWM")?;
-    option(socket.set_maxmsgsize(max_bytes), "setsockopt ZMQ_MAXMSGSIZE")?;
+    option(
+        socket.set_maxmsgsize(max_bytes),
+        "setsockopt ZMQ_MAXMSGSIZE",
+    )?;
     Ok(socket)
 }
 

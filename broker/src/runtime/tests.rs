@@ -43,10 +43,13 @@ fn config() -> Config {
     }
 }
 
+/// How long the test brokers drain when stopped.
+const DRAIN_GRACE: Duration = Duration::from_millis(300);
+
 fn settings(dir: &TempDir) -> Settings {
     Settings {
         engine: config(),
-        drain_grace: Duration::from_millis(300),
+        drain_grace: DRAIN_GRACE,
         ..Settings::new(ipc(dir, "workers"))
     }
 }
@@ -213,7 +216,9 @@ async fn expect_up(rx: &mut mpsc::Receiver<FromBroker>) {
 
 #[tokio::test]
 async fn bind_errors_name_the_socket_and_the_endpoint() {
-    let error = Broker::bind(Settings::new("nonsense://x")).await.unwrap_err();
+    let error = Broker::bind(Settings::new("nonsense://x"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, Error::Socket { role: "workers", source: crate::zmq_async::Error::Endpoint { endpoint, .. } } if endpoint == "nonsense://x"),
         "{error:?}"

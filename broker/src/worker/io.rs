@@ -6,6 +6,8 @@
 //! in a small backlog, and while the backlog is not empty the thread stops taking user requests, so the
 //! back-pressure reaches user threads through the bounded outbox instead of growing a queue here.
 
+mod socket;
+
 use std::collections::VecDeque;
 use std::io::Read;
 use std::os::fd::AsRawFd;
@@ -15,11 +17,14 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::protocol::{self, Command};
+use crate::protocol::Command;
 
 use super::outbox::{Outbox, Shared};
 use super::session::{Action, Outbound, Session};
 use super::{Error, Job, Settings};
+
+pub(crate) use socket::open;
+use socket::{frames, send_message};
 
 /// Messages handled per source per loop turn, so neither the broker nor user threads starve the other.
 const BATCH: usize = 64;
@@ -59,35 +64,10 @@ struct Loop {
     io: Io,
     socket: Option<zmq::Socket>,
     backlog: VecDeque<Vec<zmq::Message>>,
-}
-
-/// Opens a DEALER with the settings' options and connects it.
-pub(crate) fn open(ctx: &zmq::Context, settings: &Settings, endpoint: &str) -> Result<zmq::Socket, Error> {
-    let zmq_err = |op| move |source| Error::Zmq { op, source };
-    let socket = ctx.socket(zmq::DEALER).map_err(zmq_err("socket DEALER"))?;
-    socket
-        .set_linger(settings.linger_ms())
-        .map_err(zmq_err("setsockopt ZMQ_LINGER"))?;
-    socket
-        .set_sndhwm(settings.hwm.get())
-        .map_err(zmq_err("setsockopt ZMQ_SNDHWM"))?;
-    socket
-        .set_rcvhwm(settings.hwm.get())
-        .map_err(zmq_err("setsockopt ZMQ_RCVHWM"))?;
-    let max = i64::try_from(settings.max_message_size).unwrap_or(i64::MAX);
-    socket
-        .set_maxmsgsize(max)
-        .map_err(zmq_err("setsockopt ZMQ_MAXMSGSIZE"))?;
-    if let Some(identity) = &settings.identity {
-        socket
-            .set_identity(identity)
-            .map_err(zmq_err("setsockopt ZMQ_ROUTING_ID"))?;
-    }
-    socket.connect(endpoint).map_err(|source| Error::Endpoint {
-        endpoint: endpoint.to_owned(),
-        source,
-    })?;
-    Ok(socket)
+    /// Cleared by [`Action::Stop`].
+    running: bool,
+    /// The last turn left user requests in the outbox (its batch was full): poll without waiting.
+    pending: bool,
 }
 
 /// Runs the I/O thread until the session stops.
@@ -97,10 +77,13 @@ pub(crate) fn run(io: Io) {
         io,
         socket: None,
         backlog: VecDeque::new(),
+        running: true,
+        pending: false,
     };
     let mut actions = Vec::new();
     lp.io.session.start(Instant::now(), &mut actions);
-    while lp.perform(&mut actions) {
+    lp.perform(&mut actions);
+    while lp.running {
         if let Err(error) = lp.turn(&mut actions) {
             tracing::error!(%error, "worker I/O thread failed");
             break;
@@ -128,29 +111,38 @@ impl Loop {
             let Some(frames) = self.recv() else { break };
             let views: Vec<&[u8]> = frames.iter().map(|frame| &frame[..]).collect();
             self.io.session.message(&views, now, actions);
-            if !self.perform(actions) {
+            self.perform(actions);
+            if !self.running {
                 return Ok(());
             }
         }
+        self.pending = true;
         for _ in 0..BATCH {
             if !self.backlog.is_empty() {
+                self.pending = false;
                 break;
             }
             match self.io.inbox.try_recv() {
                 Ok(outbound) => self.io.session.user(outbound, now, actions),
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+                Err(TryRecvError::Empty | TryRecvError::Disconnected) => {
+                    self.pending = false;
+                    break;
+                }
             }
-            if !self.perform(actions) {
+            self.perform(actions);
+            if !self.running {
                 return Ok(());
             }
         }
         self.io.session.tick(now, actions);
+        self.perform(actions);
         Ok(())
     }
 
     /// Waits for the socket, the wake fd or the session's next deadline.
     fn poll(&self) -> Result<(bool, bool, bool), Error> {
         let timeout = match self.io.session.next_deadline() {
+            _ if self.pending => 0,
             None => -1,
             Some(at) => {
                 let left = at.saturating_duration_since(Instant::now());
@@ -195,15 +187,17 @@ impl Loop {
         }
     }
 
-    /// One whole message, if one is waiting; messages with too many frames are read to the end and dropped.
+    /// One whole message, if one is waiting. A message with more than [`MAX_FRAMES`] frames is read to
+    /// its end and comes back empty (which the session drops as malformed).
     fn recv(&self) -> Option<Vec<zmq::Message>> {
         let socket = self.socket.as_ref()?;
         let mut frames = Vec::with_capacity(MAX_FRAMES);
+        let mut oversized = false;
         loop {
             let mut frame = zmq::Message::new();
             match socket.recv(&mut frame, zmq::DONTWAIT) {
                 Ok(()) => {}
-                Err(zmq::Error::EAGAIN) if frames.is_empty() => return None,
+                Err(zmq::Error::EAGAIN) if frames.is_empty() && !oversized => return None,
                 Err(error) => {
                     tracing::warn!(%error, "receiving from the broker failed");
                     return None;
@@ -213,30 +207,30 @@ impl Loop {
             if frames.len() < MAX_FRAMES {
                 frames.push(frame);
             } else {
+                oversized = true;
                 frames.clear();
             }
             if !more {
                 break;
             }
         }
-        if frames.is_empty() {
-            tracing::warn!(max = MAX_FRAMES, "broker message with too many frames dropped");
+        if oversized {
+            tracing::warn!(max = MAX_FRAMES, "broker message with too many frames");
+            frames.clear();
         }
         Some(frames)
     }
 
-    /// Performs `actions` (and what they lead to); false once the session has stopped.
-    fn perform(&mut self, actions: &mut Vec<Action>) -> bool {
-        let mut running = true;
+    /// Performs `actions` and what they lead to.
+    fn perform(&mut self, actions: &mut Vec<Action>) {
         while !actions.is_empty() {
             for action in std::mem::take(actions) {
-                running &= self.apply(action, actions);
+                self.apply(action, actions);
             }
         }
-        running
     }
 
-    fn apply(&mut self, action: Action, follow: &mut Vec<Action>) -> bool {
+    fn apply(&mut self, action: Action, follow: &mut Vec<Action>) {
         match action {
             Action::Send(command) => self.send(&command),
             Action::Open(endpoint) => self.open(&endpoint, follow),
@@ -246,7 +240,12 @@ impl Loop {
             }
             Action::Deliver(delivery) => {
                 let (epoch, request) = (delivery.epoch, delivery.request);
-                if let Err(mut job) = self.io.shared.queue.push(Job::new(delivery, self.io.outbox.clone())) {
+                if let Err(mut job) = self
+                    .io
+                    .shared
+                    .queue
+                    .push(Job::new(delivery, self.io.outbox.clone()))
+                {
                     tracing::error!(?request, "job queue full; request given back");
                     job.disarm();
                     let done = Outbound::Done { epoch, request };
@@ -255,14 +254,18 @@ impl Loop {
             }
             Action::Abandon { epoch } => {
                 self.io.shared.epoch.store(epoch, Ordering::Release);
-                drop(self.io.shared.queue.remove_unless(|job| job.epoch() >= epoch));
+                drop(
+                    self.io
+                        .shared
+                        .queue
+                        .remove_unless(|job| job.epoch() >= epoch),
+                );
             }
             Action::Stop { abandoned } => {
                 self.io.shared.abandoned.store(abandoned, Ordering::Release);
-                return false;
+                self.running = false;
             }
         }
-        true
     }
 
     fn open(&mut self, endpoint: &str, follow: &mut Vec<Action>) {
@@ -315,39 +318,4 @@ impl Loop {
         self.flush_backlog();
         self.socket = None;
     }
-}
-
-/// The frames of one command after its empty delimiter, which [`send_message`] adds.
-fn frames(command: &Command) -> Vec<zmq::Message> {
-    protocol::encode(command)
-        .into_iter()
-        .skip(1)
-        .map(|frame| zmq::Message::from(Vec::<u8>::from(frame)))
-        .collect()
-}
-
-/// Sends the empty delimiter, then `fields`. libzmq accepts a multipart message whole or refuses its
-/// first frame, so a refusal costs only the delimiter, and the fields come back (`Err(Some)`) to be
-/// retried. `Err(None)`: the socket failed; the message is lost (logged).
-fn send_message(
-    socket: &zmq::Socket,
-    fields: Vec<zmq::Message>,
-) -> Result<(), Option<Vec<zmq::Message>>> {
-    match socket.send(zmq::Message::new(), zmq::DONTWAIT | zmq::SNDMORE) {
-        Ok(()) => {}
-        Err(zmq::Error::EAGAIN) => return Err(Some(fields)),
-        Err(error) => {
-            tracing::warn!(%error, "sending to the broker failed");
-            return Err(None);
-        }
-    }
-    let last = fields.len().saturating_sub(1);
-    for (i, field) in fields.into_iter().enumerate() {
-        let flags = if i < last { zmq::SNDMORE } else { 0 };
-        if let Err(error) = socket.send(field, zmq::DONTWAIT | flags) {
-            tracing::warn!(%error, "sending to the broker failed mid-message");
-            return Err(None);
-        }
-    }
-    Ok(())
 }

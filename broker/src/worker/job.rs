@@ -5,9 +5,9 @@ use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use mongrel2_compat::handler::{http_response, MAX_IDENTS};
+use mongrel2_compat::reply;
 use mongrel2_compat::request::{self, Request};
 use mongrel2_compat::websocket::{self, Opcode};
-use mongrel2_compat::reply;
 
 use super::outbox::Outbox;
 use super::session::{Delivery, Outbound};

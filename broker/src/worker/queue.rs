@@ -14,7 +14,10 @@ use std::time::Instant;
 #[derive(Debug)]
 pub(crate) struct Queue<T> {
     state: Mutex<State<T>>,
-    changed: Condvar,
+    /// Signalled per item pushed (one waiter takes it) and on stop.
+    available: Condvar,
+    /// Signalled on stop only, so [`Queue::wait_stopped`] never swallows an item's wake-up.
+    stopped: Condvar,
 }
 
 #[derive(Debug)]
@@ -33,7 +36,8 @@ impl<T> Queue<T> {
                 cap,
                 stopped: false,
             }),
-            changed: Condvar::new(),
+            available: Condvar::new(),
+            stopped: Condvar::new(),
         }
     }
 
@@ -50,7 +54,7 @@ impl<T> Queue<T> {
         }
         state.items.push_back(item);
         drop(state);
-        self.changed.notify_one();
+        self.available.notify_one();
         Ok(())
     }
 
@@ -67,12 +71,12 @@ impl<T> Queue<T> {
             }
             state = match deadline {
                 None => self
-                    .changed
+                    .available
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner),
                 Some(deadline) => {
                     let left = deadline.checked_duration_since(Instant::now())?;
-                    self.changed
+                    self.available
                         .wait_timeout(state, left)
                         .unwrap_or_else(PoisonError::into_inner)
                         .0
@@ -101,7 +105,8 @@ impl<T> Queue<T> {
         state.stopped = true;
         let left = state.items.drain(..).collect();
         drop(state);
-        self.changed.notify_all();
+        self.available.notify_all();
+        self.stopped.notify_all();
         left
     }
 
@@ -110,7 +115,7 @@ impl<T> Queue<T> {
         let mut state = self.lock();
         while !state.stopped {
             state = self
-                .changed
+                .stopped
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
         }
@@ -146,6 +151,23 @@ mod tests {
         assert_eq!(q.remove_unless(|&i| i % 2 == 0), vec![1, 3, 5]);
         assert_eq!(q.pop(None), Some(2));
         assert_eq!(q.pop(None), Some(4));
+    }
+
+    #[test]
+    fn an_item_reaches_a_consumer_while_another_thread_waits_for_stop() {
+        let q: Arc<Queue<u8>> = Arc::new(Queue::new(1));
+        let stop_waiter = {
+            let q = q.clone();
+            std::thread::spawn(move || q.wait_stopped())
+        };
+        let consumer = {
+            let q = q.clone();
+            std::thread::spawn(move || q.pop(None))
+        };
+        q.push(7).unwrap();
+        assert_eq!(consumer.join().unwrap(), Some(7));
+        q.stop();
+        stop_waiter.join().unwrap();
     }
 
     #[test]

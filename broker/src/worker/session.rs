@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::envelope;
-use crate::protocol::{self, Command, Direction, HeartbeatTiming, RequestId, ServiceName};
+use crate::protocol::{Command, HeartbeatTiming, RequestId, ServiceName};
 
+mod incoming;
 mod timing;
 
-use timing::{Backoff, Timing};
+use timing::{later, Backoff, Timing};
 
 /// What a user thread asks of the I/O thread, through the bounded outbox.
 #[derive(Debug)]
@@ -83,9 +83,13 @@ enum Link {
 enum Phase {
     Serving,
     /// RECONNECT-TO received: finish held jobs, then move to `to`.
-    Moving { to: String },
+    Moving {
+        to: String,
+    },
     /// Shutting down: held jobs may finish until `until`.
-    Draining { until: Instant },
+    Draining {
+        until: Instant,
+    },
     Stopped,
 }
 
@@ -192,48 +196,10 @@ impl Session {
             }
             Link::Up if now >= self.next_heartbeat => {
                 out.push(Action::Send(Command::Heartbeat { timing: None }));
-                self.next_heartbeat = now + self.timing.interval;
+                self.next_heartbeat = later(now, self.timing.interval);
             }
             Link::Waiting { until } if now >= until => self.register(now, out),
             Link::Closed { until } if now >= until => self.open(now, out),
-            _ => {}
-        }
-    }
-
-    /// One message from the broker (frames after the routing envelope, delimiter first).
-    pub(crate) fn message<F: AsRef<[u8]>>(
-        &mut self,
-        frames: &[F],
-        now: Instant,
-        out: &mut Vec<Action>,
-    ) {
-        if self.phase == Phase::Stopped {
-            return;
-        }
-        self.last_heard = now;
-        let command = match protocol::decode(frames) {
-            Ok(command) if command.direction() != Direction::ToBroker => command,
-            Ok(command) => {
-                return tracing::warn!(command = command.name(), "broker sent a worker command")
-            }
-            Err(error) => return tracing::warn!(%error, "malformed message from the broker"),
-        };
-        match command {
-            Command::Request {
-                request,
-                sender,
-                payload,
-            } => self.request(request, sender, payload, out),
-            Command::Cancel { request, notice } => self.cancel(request, notice, out),
-            Command::Heartbeat { timing } => {
-                if let Some(timing) = timing {
-                    self.timing = Timing::from(timing);
-                    self.next_heartbeat = self.next_heartbeat.min(now + self.timing.interval);
-                    self.backoff.reset();
-                }
-            }
-            Command::Disconnect { reason } => self.disconnected(reason, now, out),
-            Command::ReconnectTo { endpoint } => self.reconnect_to(endpoint, now, out),
             _ => {}
         }
     }
@@ -257,82 +223,6 @@ impl Session {
         }
     }
 
-    fn request(&mut self, request: RequestId, sender: Bytes, payload: Bytes, out: &mut Vec<Action>) {
-        if self.held.contains_key(&request) {
-            return tracing::warn!(?request, "broker sent a request id twice; ignored");
-        }
-        if self.held.len() >= self.capacity {
-            tracing::warn!(?request, "broker exceeded our capacity; request given back");
-            return out.push(Action::Send(Command::Done { request }));
-        }
-        let conn_id = match envelope::request_head(&payload) {
-            Ok(head) if head.sender == sender.as_ref() => u64::from(head.conn_id),
-            Ok(_) | Err(_) => {
-                tracing::warn!(?request, "request payload is not a Mongrel2 request; given back");
-                return out.push(Action::Send(Command::Done { request }));
-            }
-        };
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let held = Held {
-            sender: sender.clone(),
-            conn_id,
-            cancelled: cancelled.clone(),
-            cancel_delivered: false,
-        };
-        self.held.insert(request, held);
-        out.push(Action::Deliver(Delivery {
-            cancel: false,
-            request,
-            sender,
-            conn_id,
-            payload,
-            epoch: self.epoch,
-            cancelled,
-        }));
-    }
-
-    fn cancel(&mut self, request: RequestId, notice: Bytes, out: &mut Vec<Action>) {
-        let Some(held) = self.held.get_mut(&request) else {
-            return tracing::debug!(?request, "cancel for a request not held");
-        };
-        held.cancelled.store(true, Ordering::Release);
-        if std::mem::replace(&mut held.cancel_delivered, true) {
-            return;
-        }
-        out.push(Action::Deliver(Delivery {
-            cancel: true,
-            request,
-            sender: held.sender.clone(),
-            conn_id: held.conn_id,
-            payload: notice,
-            epoch: self.epoch,
-            cancelled: held.cancelled.clone(),
-        }));
-    }
-
-    fn disconnected(&mut self, reason: Option<String>, now: Instant, out: &mut Vec<Action>) {
-        tracing::warn!(reason = reason.as_deref().unwrap_or(""), "broker sent DISCONNECT");
-        self.abandon(out);
-        match std::mem::replace(&mut self.phase, Phase::Serving) {
-            Phase::Draining { .. } | Phase::Stopped => self.stop(out),
-            Phase::Moving { to } => self.move_to(to, now, out),
-            Phase::Serving => {
-                self.link = Link::Waiting {
-                    until: now + self.backoff.next(),
-                }
-            }
-        }
-    }
-
-    fn reconnect_to(&mut self, endpoint: String, now: Instant, out: &mut Vec<Action>) {
-        if !matches!(self.phase, Phase::Serving | Phase::Moving { .. }) {
-            return;
-        }
-        tracing::info!(%endpoint, held = self.held.len(), "broker moves us");
-        self.phase = Phase::Moving { to: endpoint };
-        self.idle_check(now, out);
-    }
-
     fn shutdown(&mut self, grace: Duration, now: Instant, out: &mut Vec<Action>) {
         if matches!(self.phase, Phase::Draining { .. } | Phase::Stopped) {
             return;
@@ -341,7 +231,9 @@ impl Session {
             return self.stop(out);
         }
         out.push(Action::Send(Command::Drain));
-        self.phase = Phase::Draining { until: now + grace };
+        self.phase = Phase::Draining {
+            until: later(now, grace),
+        };
         self.idle_check(now, out);
     }
 
@@ -377,7 +269,7 @@ impl Session {
         out.push(Action::Send(self.ready.clone()));
         self.link = Link::Up;
         self.last_heard = now;
-        self.next_heartbeat = now + self.timing.interval;
+        self.next_heartbeat = later(now, self.timing.interval);
     }
 
     /// The broker is gone (silent) or unreachable: drop the socket and what was held, retry later.
@@ -390,7 +282,7 @@ impl Session {
             Phase::Serving => {}
         }
         self.link = Link::Closed {
-            until: now + self.backoff.next(),
+            until: later(now, self.backoff.next()),
         };
     }
 

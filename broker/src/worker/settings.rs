@@ -67,7 +67,9 @@ pub enum SettingsError {
     #[error("identity must be 1..=255 bytes and not start with a zero byte")]
     Identity,
     /// The heartbeat interval or liveness is outside what the protocol allows.
-    #[error("heartbeat must have interval_ms within {min_ms}..={max_ms} and liveness within 1..=100")]
+    #[error(
+        "heartbeat must have interval_ms within {min_ms}..={max_ms} and liveness within 1..=100"
+    )]
     Heartbeat {
         /// Smallest interval accepted, ms.
         min_ms: u64,
@@ -144,7 +146,10 @@ mod tests {
             f(&mut s);
             s.validate().unwrap_err()
         };
-        assert_eq!(bad(|s| s.identity = Some(vec![0, 1])), SettingsError::Identity);
+        assert_eq!(
+            bad(|s| s.identity = Some(vec![0, 1])),
+            SettingsError::Identity
+        );
         assert_eq!(bad(|s| s.identity = Some(vec![])), SettingsError::Identity);
         assert!(matches!(
             bad(|s| s.heartbeat.interval_ms = 5),
@@ -154,11 +159,17 @@ mod tests {
             bad(|s| s.heartbeat.liveness = 0),
             SettingsError::Heartbeat { .. }
         ));
-        assert_eq!(bad(|s| s.backoff_initial = Duration::ZERO), SettingsError::Backoff);
+        assert_eq!(
+            bad(|s| s.backoff_initial = Duration::ZERO),
+            SettingsError::Backoff
+        );
         assert_eq!(
             bad(|s| s.backoff_max = Duration::from_millis(1)),
             SettingsError::Backoff
         );
-        assert!(matches!(bad(|s| s.outbox = 0), SettingsError::Outbox { .. }));
+        assert!(matches!(
+            bad(|s| s.outbox = 0),
+            SettingsError::Outbox { .. }
+        ));
     }
 }

@@ -2,6 +2,7 @@
 //! wait is for an event with a deadline; nothing sleeps.
 
 mod liveness;
+mod real_broker;
 mod serving;
 mod shutdown;
 
@@ -83,7 +84,10 @@ impl Broker {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no message from the worker within {PATIENCE:?}");
+            assert!(
+                !left.is_zero(),
+                "no message from the worker within {PATIENCE:?}"
+            );
             let ms = i64::try_from(left.as_millis()).unwrap().max(1);
             if self.router.poll(zmq::POLLIN, ms).unwrap() > 0 {
                 let mut frames = self.router.recv_multipart(0).unwrap();
@@ -153,10 +157,16 @@ fn bad_arguments_are_refused_before_any_socket() {
     let ok = "ipc:///nonexistent/broker";
     assert!(matches!(connect(&["a b"], 1, ok), Error::Service { .. }));
     assert!(matches!(connect(&[], 1, ok), Error::ServiceCount { .. }));
-    assert!(matches!(connect(&["a", "a"], 1, ok), Error::DuplicateService { .. }));
+    assert!(matches!(
+        connect(&["a", "a"], 1, ok),
+        Error::DuplicateService { .. }
+    ));
     assert!(matches!(connect(&["a"], 0, ok), Error::Capacity { .. }));
     assert!(matches!(connect(&["a"], 1025, ok), Error::Capacity { .. }));
-    assert!(matches!(connect(&["a"], 1, "nowhere"), Error::Endpoint { .. }));
+    assert!(matches!(
+        connect(&["a"], 1, "nowhere"),
+        Error::Endpoint { .. }
+    ));
     let bad = Settings {
         outbox: 0,
         ..Settings::default()

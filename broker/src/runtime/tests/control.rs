@@ -30,14 +30,29 @@ async fn status_shows_the_worker_its_services_and_the_gateway() {
     let worker = &status["workers"][0];
     assert_eq!(worker["identity"], "w-1");
     assert_eq!(worker["services"], serde_json::json!(["echo", "files"]));
-    assert_eq!((worker["capacity"].as_u64(), worker["in_flight"].as_u64()), (Some(4), Some(0)));
-    assert!(worker["last_heard_ms"].as_u64().is_some_and(|ms| ms < 10_000));
-    let names: Vec<&Value> = status["services"].as_array().unwrap().iter().map(|s| &s["name"]).collect();
+    assert_eq!(
+        (worker["capacity"].as_u64(), worker["in_flight"].as_u64()),
+        (Some(4), Some(0))
+    );
+    assert!(worker["last_heard_ms"]
+        .as_u64()
+        .is_some_and(|ms| ms < 10_000));
+    let names: Vec<&Value> = status["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["name"])
+        .collect();
     assert_eq!(names, ["echo", "files"]);
     assert_eq!(status["services"][0]["ready_slots"], 4);
     assert_eq!(status["gateways"], serde_json::json!(["gw-1"]));
     let table = control::render_status(&status);
-    assert!(table.lines().any(|l| l.starts_with("w-1") && l.contains("echo,files") && l.ends_with("ready")), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("w-1") && l.contains("echo,files") && l.ends_with("ready")),
+        "{table}"
+    );
     broker.stop().await;
 }
 
@@ -52,14 +67,30 @@ async fn kick_disconnects_the_worker_and_unknown_workers_are_refused() {
     let (broker, _) = Running::start(settings, &[]).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
     let control = broker.endpoints.control.clone().unwrap();
-    let kicked = query(&control, Ctl::Kick { worker: "w-1".into() }).await.unwrap();
+    let kicked = query(
+        &control,
+        Ctl::Kick {
+            worker: "w-1".into(),
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(kicked, serde_json::json!({ "kicked": "w-1" }));
     match worker.recv().await {
         Command::Disconnect { reason } => assert_eq!(reason.as_deref(), Some("kicked by operator")),
         other => panic!("expected DISCONNECT, got {other:?}"),
     }
-    let refused = query(&control, Ctl::Drain { worker: "w-9".into() }).await;
-    assert!(matches!(&refused, Err(control::Error::Refused(why)) if why.contains("w-9")), "{refused:?}");
+    let refused = query(
+        &control,
+        Ctl::Drain {
+            worker: "w-9".into(),
+        },
+    )
+    .await;
+    assert!(
+        matches!(&refused, Err(control::Error::Refused(why)) if why.contains("w-9")),
+        "{refused:?}"
+    );
     broker.stop().await;
 }
 

@@ -10,9 +10,15 @@ async fn a_request_on_an_embedded_link_reaches_the_worker_and_its_reply_comes_ba
     let (tx, mut rx) = links.into_iter().next().unwrap().split();
     expect_up(&mut rx).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
-    tx.send(submit(7, "echo", payload("gw-1", 12))).await.unwrap();
+    tx.send(submit(7, "echo", payload("gw-1", 12)))
+        .await
+        .unwrap();
     let (request, got) = worker.request().await;
-    assert_eq!(got, payload("gw-1", 12), "the payload is passed byte for byte");
+    assert_eq!(
+        got,
+        payload("gw-1", 12),
+        "the payload is passed byte for byte"
+    );
     worker.answer(request, &got, "HTTP/1.1 200 OK\r\n\r\nhi");
     assert_eq!(
         next(&mut rx).await,
@@ -68,11 +74,16 @@ async fn a_gateway_that_drops_its_link_is_forgotten_and_its_held_request_cancell
     let (tx, mut rx) = links.into_iter().next().unwrap().split();
     expect_up(&mut rx).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
-    tx.send(submit(1, "echo", payload("gw-1", 3))).await.unwrap();
+    tx.send(submit(1, "echo", payload("gw-1", 3)))
+        .await
+        .unwrap();
     let (request, _) = worker.request().await;
     drop((tx, rx));
     match worker.recv().await {
-        Command::Cancel { request: id, notice } => {
+        Command::Cancel {
+            request: id,
+            notice,
+        } => {
             assert_eq!(id, request);
             assert!(notice.starts_with(b"gw-1 3 @* "), "{notice:?}");
         }
@@ -89,10 +100,14 @@ async fn shutdown_refuses_new_submits_fails_held_ones_and_disconnects_workers() 
     let (tx, mut rx) = links.into_iter().next().unwrap().split();
     expect_up(&mut rx).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
-    tx.send(submit(1, "echo", payload("gw-1", 1))).await.unwrap();
+    tx.send(submit(1, "echo", payload("gw-1", 1)))
+        .await
+        .unwrap();
     worker.request().await;
     broker.shutdown.cancel();
-    tx.send(submit(2, "echo", payload("gw-1", 2))).await.unwrap();
+    tx.send(submit(2, "echo", payload("gw-1", 2)))
+        .await
+        .unwrap();
     let fail = |request, status: u16, retry_after, reason: &str| FromBroker::Fail {
         request,
         status,
@@ -101,10 +116,15 @@ async fn shutdown_refuses_new_submits_fails_held_ones_and_disconnects_workers() 
     };
     let second = Duration::from_secs(1);
     assert_eq!(next(&mut rx).await, fail(2, 503, second, "overloaded"));
-    assert_eq!(next(&mut rx).await, fail(1, 502, Duration::ZERO, "worker-lost"));
+    assert_eq!(
+        next(&mut rx).await,
+        fail(1, 502, Duration::ZERO, "worker-lost")
+    );
     assert_eq!(next(&mut rx).await, FromBroker::Down);
     match worker.recv().await {
-        Command::Disconnect { reason } => assert_eq!(reason.as_deref(), Some("broker shutting down")),
+        Command::Disconnect { reason } => {
+            assert_eq!(reason.as_deref(), Some("broker shutting down"))
+        }
         other => panic!("expected DISCONNECT, got {other:?}"),
     }
     broker.stop().await;

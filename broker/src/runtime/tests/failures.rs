@@ -12,12 +12,22 @@ async fn a_worker_that_stops_heartbeating_loses_its_request_to_another_worker() 
     let workers = &broker.endpoints.workers;
     let mut first = FakeWorker::ready(&ctx, workers, "w-first", &["echo"], 1).await;
     let mut second = FakeWorker::ready(&ctx, workers, "w-second", &["echo"], 1).await;
-    tx.send(submit(1, "echo", payload("gw-1", 5))).await.unwrap();
+    tx.send(submit(1, "echo", payload("gw-1", 5)))
+        .await
+        .unwrap();
     let (_, got) = first.request().await;
-    assert_eq!(got, payload("gw-1", 5), "the least recently used worker takes it");
+    assert_eq!(
+        got,
+        payload("gw-1", 5),
+        "the least recently used worker takes it"
+    );
     // `first` now falls silent; `second` keeps heartbeating while it waits.
     let (request, got) = second.request().await;
-    assert_eq!(got, payload("gw-1", 5), "the idempotent request is re-dispatched");
+    assert_eq!(
+        got,
+        payload("gw-1", 5),
+        "the idempotent request is re-dispatched"
+    );
     second.answer(request, &got, "from second");
     assert_eq!(
         next(&mut rx).await,

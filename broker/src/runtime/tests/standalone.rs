@@ -26,11 +26,15 @@ async fn a_standalone_link_over_tcp_gets_its_reply_through_the_gateway_router() 
     let (broker, _) = Running::start(with_gateways(&dir, "tcp://127.0.0.1:*"), &[]).await;
     let endpoint = broker.endpoints.gateways.clone().unwrap();
     assert!(endpoint.starts_with("tcp://127.0.0.1:") && !endpoint.ends_with('*'));
-    let link = link::connect(&endpoint, "gw-tcp", link_settings()).await.unwrap();
+    let link = link::connect(&endpoint, "gw-tcp", link_settings())
+        .await
+        .unwrap();
     let (tx, mut rx) = link.split();
     expect_up(&mut rx).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
-    tx.send(submit(42, "echo", payload("gw-tcp", 3))).await.unwrap();
+    tx.send(submit(42, "echo", payload("gw-tcp", 3)))
+        .await
+        .unwrap();
     let (request, got) = worker.request().await;
     assert_eq!(got, payload("gw-tcp", 3));
     worker.answer(request, &got, "over tcp");
@@ -49,20 +53,32 @@ async fn gateways_sharing_a_broker_each_get_only_their_own_replies() {
     let (broker, links) = Running::start(settings, &["gw-in"]).await;
     let endpoint = broker.endpoints.gateways.clone().unwrap();
     let (tx_in, mut rx_in) = links.into_iter().next().unwrap().split();
-    let (tx_a, mut rx_a) = link::connect(&endpoint, "gw-a", link_settings()).await.unwrap().split();
-    let (tx_b, mut rx_b) = link::connect(&endpoint, "gw-b", link_settings()).await.unwrap().split();
+    let (tx_a, mut rx_a) = link::connect(&endpoint, "gw-a", link_settings())
+        .await
+        .unwrap()
+        .split();
+    let (tx_b, mut rx_b) = link::connect(&endpoint, "gw-b", link_settings())
+        .await
+        .unwrap()
+        .split();
     for rx in [&mut rx_in, &mut rx_a, &mut rx_b] {
         expect_up(rx).await;
     }
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 3).await;
     for (tx, sender) in [(&tx_in, "gw-in"), (&tx_a, "gw-a"), (&tx_b, "gw-b")] {
-        tx.send(submit(1, "echo", payload(sender, 1))).await.unwrap();
+        tx.send(submit(1, "echo", payload(sender, 1)))
+            .await
+            .unwrap();
     }
     for _ in 0..3 {
         let (request, got) = worker.request().await;
         worker.answer(request, &got, "mine");
     }
-    for (rx, sender) in [(&mut rx_in, "gw-in"), (&mut rx_a, "gw-a"), (&mut rx_b, "gw-b")] {
+    for (rx, sender) in [
+        (&mut rx_in, "gw-in"),
+        (&mut rx_a, "gw-a"),
+        (&mut rx_b, "gw-b"),
+    ] {
         let expected = FromBroker::Reply(reply_to(&payload(sender, 1), "mine"));
         assert_eq!(next(rx).await, expected, "{sender}");
         assert!(rx.try_recv().is_err(), "{sender} got someone else's reply");
@@ -76,10 +92,15 @@ async fn a_broker_crash_is_seen_as_down_with_its_requests_failed_and_a_restart_a
     let ctx = zmq::Context::new();
     let gateways = ipc(&dir, "gateways");
     let (broker, _) = Running::start(with_gateways(&dir, &gateways), &[]).await;
-    let (tx, mut rx) = link::connect(&gateways, "gw-1", link_settings()).await.unwrap().split();
+    let (tx, mut rx) = link::connect(&gateways, "gw-1", link_settings())
+        .await
+        .unwrap()
+        .split();
     expect_up(&mut rx).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
-    tx.send(submit(1, "echo", payload("gw-1", 1))).await.unwrap();
+    tx.send(submit(1, "echo", payload("gw-1", 1)))
+        .await
+        .unwrap();
     worker.request().await;
     broker.task.abort();
     assert!(broker.task.await.unwrap_err().is_cancelled());
@@ -104,10 +125,15 @@ async fn a_broker_stopping_fails_held_requests_then_says_disconnect() {
     let ctx = zmq::Context::new();
     let gateways = ipc(&dir, "gateways");
     let (broker, _) = Running::start(with_gateways(&dir, &gateways), &[]).await;
-    let (tx, mut rx) = link::connect(&gateways, "gw-1", link_settings()).await.unwrap().split();
+    let (tx, mut rx) = link::connect(&gateways, "gw-1", link_settings())
+        .await
+        .unwrap()
+        .split();
     expect_up(&mut rx).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
-    tx.send(submit(1, "echo", payload("gw-1", 1))).await.unwrap();
+    tx.send(submit(1, "echo", payload("gw-1", 1)))
+        .await
+        .unwrap();
     worker.request().await;
     broker.stop().await;
     assert_eq!(

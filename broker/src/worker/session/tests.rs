@@ -17,7 +17,14 @@ fn session(now: Instant) -> (Session, Vec<Action>) {
         interval_ms: 1000,
         liveness: 3,
     };
-    let mut s = Session::new("tcp://a:1".into(), services, 2, timing, (SECOND, 4 * SECOND), now);
+    let mut s = Session::new(
+        "tcp://a:1".into(),
+        services,
+        2,
+        timing,
+        (SECOND, 4 * SECOND),
+        now,
+    );
     let mut out = Vec::new();
     s.start(now, &mut out);
     (s, out)
@@ -133,7 +140,10 @@ fn heartbeats_every_interval_and_adopts_the_brokers_timing() {
     });
     from_broker(&mut s, Command::Heartbeat { timing }, now + SECOND);
     assert_eq!(s.next_deadline(), Some(now + SECOND + SECOND / 10));
-    assert_eq!(names(&tick(&mut s, now + SECOND + SECOND / 10)), ["HEARTBEAT"]);
+    assert_eq!(
+        names(&tick(&mut s, now + SECOND + SECOND / 10)),
+        ["HEARTBEAT"]
+    );
     let silent = now + SECOND + SECOND / 5;
     assert_eq!(names(&tick(&mut s, silent)), ["abandon 1", "close"]);
 }
@@ -149,14 +159,20 @@ fn broker_silence_abandons_and_reconnects_with_doubling_backoff() {
     let flag = job.cancelled.clone();
     let dead = now + 3 * SECOND;
     assert_eq!(names(&tick(&mut s, dead)), ["abandon 1", "close"]);
-    assert!(flag.load(Ordering::Acquire), "held job sees it was abandoned");
+    assert!(
+        flag.load(Ordering::Acquire),
+        "held job sees it was abandoned"
+    );
     assert!(tick(&mut s, dead + SECOND / 2).is_empty());
     let retry = dead + SECOND;
     assert_eq!(names(&tick(&mut s, retry)), ["open tcp://a:1", "READY"]);
     let dead = retry + 3 * SECOND;
     assert_eq!(names(&tick(&mut s, dead)), ["abandon 2", "close"]);
     assert!(tick(&mut s, dead + SECOND).is_empty(), "second wait is 2 s");
-    assert_eq!(names(&tick(&mut s, dead + 2 * SECOND)), ["open tcp://a:1", "READY"]);
+    assert_eq!(
+        names(&tick(&mut s, dead + 2 * SECOND)),
+        ["open tcp://a:1", "READY"]
+    );
     assert_eq!(names(&user(&mut s, done(1, 0), dead)), Vec::<String>::new());
 }
 
@@ -167,13 +183,19 @@ fn disconnect_from_broker_abandons_and_sends_ready_again_after_backoff() {
     request(&mut s, 1, now);
     let out = from_broker(&mut s, Command::Disconnect { reason: None }, now);
     assert_eq!(names(&out), ["abandon 1"]);
-    assert!(tick(&mut s, now + SECOND / 2).is_empty(), "no heartbeat while unregistered");
+    assert!(
+        tick(&mut s, now + SECOND / 2).is_empty(),
+        "no heartbeat while unregistered"
+    );
     assert_eq!(names(&tick(&mut s, now + SECOND)), ["READY"]);
     let reply = Outbound::Reply {
         epoch: 0,
         reply: Bytes::from_static(b"gw-1 2:11, late"),
     };
-    assert!(user(&mut s, reply, now + SECOND).is_empty(), "stale reply dropped");
+    assert!(
+        user(&mut s, reply, now + SECOND).is_empty(),
+        "stale reply dropped"
+    );
 }
 
 #[test]
@@ -191,7 +213,10 @@ fn reconnect_to_waits_for_held_requests_then_moves() {
     };
     assert_eq!(names(&user(&mut s, reply, now)), ["REPLY"]);
     let out = user(&mut s, done(1, 0), now);
-    assert_eq!(names(&out), ["DONE", "DISCONNECT", "open tcp://b:2", "READY"]);
+    assert_eq!(
+        names(&out),
+        ["DONE", "DISCONNECT", "open tcp://b:2", "READY"]
+    );
 }
 
 #[test]
@@ -205,13 +230,18 @@ fn cancel_is_delivered_once_and_flags_the_job() {
     let flag = job.cancelled.clone();
     let cancel = || Command::Cancel {
         request: RequestId(1),
-        notice: Bytes::from_static(b"gw-1 11 @* 17:{\"METHOD\":\"JSON\"},21:{\"type\":\"disconnect\"},"),
+        notice: Bytes::from_static(
+            b"gw-1 11 @* 17:{\"METHOD\":\"JSON\"},21:{\"type\":\"disconnect\"},",
+        ),
     };
     assert_eq!(names(&from_broker(&mut s, cancel(), now)), ["cancel 1"]);
     assert!(flag.load(Ordering::Acquire));
     assert!(from_broker(&mut s, cancel(), now).is_empty());
     assert_eq!(names(&user(&mut s, done(1, 0), now)), ["DONE"]);
-    assert!(from_broker(&mut s, cancel(), now).is_empty(), "not held any more");
+    assert!(
+        from_broker(&mut s, cancel(), now).is_empty(),
+        "not held any more"
+    );
 }
 
 #[test]
@@ -221,7 +251,11 @@ fn shutdown_drains_then_disconnects_when_idle() {
     request(&mut s, 1, now);
     let out = user(&mut s, Outbound::Shutdown { grace: SECOND }, now);
     assert_eq!(names(&out), ["DRAIN"]);
-    assert_eq!(names(&request(&mut s, 2, now)), ["job 2 conn 12"], "sent before DRAIN arrived");
+    assert_eq!(
+        names(&request(&mut s, 2, now)),
+        ["job 2 conn 12"],
+        "sent before DRAIN arrived"
+    );
     assert_eq!(names(&user(&mut s, done(1, 0), now)), ["DONE"]);
     let out = user(&mut s, done(2, 0), now);
     assert_eq!(names(&out), ["DONE", "DISCONNECT", "stop 0"]);
@@ -244,7 +278,11 @@ fn shutdown_while_disconnected_stops_at_once() {
     let now = Instant::now();
     let (mut s, _) = session(now);
     tick(&mut s, now + 3 * SECOND);
-    let out = user(&mut s, Outbound::Shutdown { grace: SECOND }, now + 3 * SECOND);
+    let out = user(
+        &mut s,
+        Outbound::Shutdown { grace: SECOND },
+        now + 3 * SECOND,
+    );
     assert_eq!(names(&out), ["stop 0"]);
 }
 
@@ -258,5 +296,9 @@ fn worker_commands_and_garbage_from_the_broker_are_dropped_but_count_as_life() {
     s.message(&[&b""[..], b"S0W1", b"\x02"], later, &mut out);
     s.message(&[&b"junk"[..]], later, &mut out);
     assert!(out.is_empty());
-    assert_eq!(names(&tick(&mut s, now + 3 * SECOND)), ["HEARTBEAT"], "still alive");
+    assert_eq!(
+        names(&tick(&mut s, now + 3 * SECOND)),
+        ["HEARTBEAT"],
+        "still alive"
+    );
 }

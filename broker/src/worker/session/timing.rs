@@ -4,6 +4,15 @@ use std::time::{Duration, Instant};
 
 use crate::protocol::HeartbeatTiming;
 
+/// `now + wait`, saturating instead of panicking for a wait too long to represent (a grace period of
+/// `Duration::MAX` means "wait for ever", which a few centuries approximate).
+pub(super) fn later(now: Instant, wait: Duration) -> Instant {
+    const CENTURIES: Duration = Duration::from_secs(1 << 33);
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(CENTURIES))
+        .unwrap_or(now)
+}
+
 /// The broker's heartbeat timing (announced in its HEARTBEAT), as the session uses it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Timing {
@@ -16,7 +25,7 @@ pub(super) struct Timing {
 impl Timing {
     /// When a broker last heard from at `last_heard` counts as dead.
     pub(super) fn expiry(&self, last_heard: Instant) -> Instant {
-        last_heard + self.silence
+        later(last_heard, self.silence)
     }
 }
 
@@ -72,6 +81,16 @@ mod tests {
         assert_eq!(waits, [1, 2, 4, 5, 5]);
         b.reset();
         assert_eq!(b.next(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn later_saturates_instead_of_panicking() {
+        let now = Instant::now();
+        assert!(later(now, Duration::MAX) > now + Duration::from_secs(1 << 32));
+        assert_eq!(
+            later(now, Duration::from_secs(1)),
+            now + Duration::from_secs(1)
+        );
     }
 
     #[test]

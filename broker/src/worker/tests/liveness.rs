@@ -46,7 +46,11 @@ fn a_silent_broker_is_left_and_ready_is_sent_again() {
     let done = Command::Done {
         request: RequestId(2),
     };
-    assert_eq!(broker.expect().1, done, "nothing was sent for the abandoned job");
+    assert_eq!(
+        broker.expect().1,
+        done,
+        "nothing was sent for the abandoned job"
+    );
 }
 
 #[test]
@@ -85,8 +89,8 @@ fn reconnect_to_finishes_held_requests_then_moves() {
     };
     assert_eq!(a.expect().1, done);
     assert_eq!(a.expect().1, Command::Disconnect { reason: None });
-    let (_, command) = b.expect();
+    let (moved, command) = b.expect();
     assert!(matches!(command, Command::Ready { .. }), "{command:?}");
-    b.send(&b.accept(), &request(2));
+    b.send(&moved, &request(2));
     assert_eq!(worker.recv_timeout(PATIENCE).unwrap().id(), RequestId(2));
 }

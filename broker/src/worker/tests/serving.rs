@@ -40,7 +40,10 @@ fn a_request_becomes_a_job_whose_reply_and_done_frames_are_exact() {
     let job = job(&worker);
     let request = job.request().unwrap();
     assert_eq!((request.path, request.conn_id), (&b"/hello"[..], 1));
-    assert_eq!((job.sender(), job.conn_id(), job.is_cancel()), (GW, 1, false));
+    assert_eq!(
+        (job.sender(), job.conn_id(), job.is_cancel()),
+        (GW, 1, false)
+    );
     job.reply_http(b"hi\n", 200, "OK", &[("Content-Type", "text/plain")])
         .unwrap();
     job.done().unwrap();
@@ -97,7 +100,11 @@ fn cancel_surfaces_as_a_notice_job_and_flags_the_request() {
     assert!(held.is_cancelled());
     notice.done().unwrap();
     held.done().unwrap();
-    assert_eq!(broker.expect().1, done(3), "only the request's job sends DONE");
+    assert_eq!(
+        broker.expect().1,
+        done(3),
+        "only the request's job sends DONE"
+    );
 }
 
 #[test]
@@ -106,7 +113,11 @@ fn capacity_n_gives_n_jobs_at_once_never_more() {
     let worker = connect(&broker, 3);
     let identity = broker.accept();
     (1..=4).for_each(|id| broker.send(&identity, &request(id)));
-    assert_eq!(broker.expect().1, done(4), "the fourth is given back at once");
+    assert_eq!(
+        broker.expect().1,
+        done(4),
+        "the fourth is given back at once"
+    );
     let jobs: Vec<_> = (0..3).map(|_| job(&worker)).collect();
     let ids: Vec<u64> = jobs.iter().map(|j| j.id().0).collect();
     assert_eq!(ids, [1, 2, 3]);
@@ -161,7 +172,46 @@ fn replies_to_a_stopped_worker_fail_with_stopped() {
     broker.send(&identity, &request(1));
     let job = job(&worker);
     let err = worker.shutdown(Duration::ZERO).unwrap_err();
-    assert!(matches!(err, Error::GraceElapsed { abandoned: 1 }), "{err:?}");
+    assert!(
+        matches!(err, Error::GraceElapsed { abandoned: 1 }),
+        "{err:?}"
+    );
     assert!(matches!(job.reply(b"late"), Err(Error::Stopped)));
     assert!(job.is_cancelled());
+}
+
+#[test]
+fn a_one_message_outbox_still_delivers_every_reply_in_order() {
+    let (_dir, broker) = broker();
+    let settings = crate::worker::Settings {
+        outbox: 1,
+        ..fast()
+    };
+    let worker = Worker::connect(&broker.endpoint, &["hello"], 1, settings).unwrap();
+    let identity = broker.accept();
+    broker.send(&identity, &request(1));
+    let job = job(&worker);
+    for i in 0..300 {
+        job.reply(format!("chunk {i}").as_bytes()).unwrap();
+    }
+    job.done().unwrap();
+    for i in 0..300 {
+        let Command::Reply { reply } = broker.expect().1 else {
+            panic!("expected reply {i}")
+        };
+        assert!(reply.ends_with(format!(", chunk {i}").as_bytes()));
+    }
+    assert_eq!(broker.expect().1, done(1));
+}
+
+#[test]
+fn a_message_with_too_many_frames_is_dropped_and_serving_goes_on() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 1);
+    let identity = broker.accept();
+    let mut frames = vec![identity.clone()];
+    frames.extend((0..20).map(|i| vec![i; 3]));
+    broker.router.send_multipart(frames, 0).unwrap();
+    broker.send(&identity, &request(2));
+    assert_eq!(job(&worker).id(), RequestId(2));
 }

@@ -1,0 +1,107 @@
+//! The gateway's side of the link task: submits and cancels in, deliveries out (parked, in order,
+//! while the gateway's channel is full).
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::Task;
+use crate::engine;
+use crate::link::{FromBroker, ToBroker, REASON_BROKER_UNREACHABLE, REASON_LINK_OVERLOADED};
+use crate::protocol::gateway::Command;
+use crate::protocol::{ServiceName, MAX_DURATION_MS};
+
+impl Task {
+    pub(super) fn on_gateway_message(&mut self, message: ToBroker) {
+        match message {
+            ToBroker::Submit {
+                request,
+                service,
+                payload,
+                deadline,
+                idempotent,
+            } => self.submit(request, &service, payload, deadline, idempotent),
+            ToBroker::Cancel { request } => {
+                self.outstanding.remove(request);
+                if !self.send(&Command::Cancel { request }) {
+                    tracing::debug!(request, "cancel not sent: no connection to the broker");
+                }
+            }
+        }
+    }
+
+    fn submit(
+        &mut self,
+        request: u64,
+        service: &str,
+        payload: Bytes,
+        deadline: Duration,
+        idempotent: bool,
+    ) {
+        let Ok(service) = ServiceName::new(service.as_bytes()) else {
+            return self.fail(request, 502, Duration::ZERO, "bad-submit");
+        };
+        let retry_after = self.settings.retry_after;
+        if !self.up {
+            return self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
+        }
+        let max = Duration::from_millis(MAX_DURATION_MS);
+        let deadline = (!deadline.is_zero()).then(|| deadline.min(max));
+        let window = deadline.unwrap_or(engine::Config::default().default_deadline);
+        let expires_at = (Instant::now() + window + self.settings.timeout()).into_std();
+        if self
+            .outstanding
+            .insert(request, &payload, expires_at)
+            .is_err()
+        {
+            return self.fail(request, 503, retry_after, REASON_LINK_OVERLOADED);
+        }
+        let command = Command::Submit {
+            request,
+            service,
+            deadline,
+            idempotent,
+            payload,
+        };
+        if !self.send(&command) {
+            self.outstanding.remove(request);
+            self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
+        }
+    }
+
+    pub(super) fn fail(&mut self, request: u64, status: u16, retry_after: Duration, reason: &str) {
+        self.deliver(FromBroker::Fail {
+            request,
+            status,
+            retry_after,
+            reason: reason.to_owned(),
+        });
+    }
+
+    /// Hands a message to the gateway, parking it (in order) when the channel is full.
+    pub(super) fn deliver(&mut self, message: FromBroker) {
+        if !self.parked.is_empty() {
+            return self.parked.push_back(message);
+        }
+        match self.to_gateway.try_send(message) {
+            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+            Err(mpsc::error::TrySendError::Full(message)) => self.parked.push_back(message),
+        }
+    }
+
+    /// Moves parked deliveries into the channel while it has room.
+    pub(super) fn unpark(&mut self) {
+        while let Some(message) = self.parked.pop_front() {
+            match self.to_gateway.try_send(message) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(message)) => {
+                    return self.parked.push_front(message);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => return self.parked.clear(),
+            }
+        }
+        self.heard_at = self.heard_at.max(Instant::now());
+    }
+}

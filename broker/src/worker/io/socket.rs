@@ -1,0 +1,74 @@
+//! The DEALER socket: opened with the settings' options, and written as S0W/1 messages whose empty
+//! delimiter frame is what libzmq refuses when its high-water mark is reached.
+
+use crate::protocol::{self, Command};
+
+use super::super::{Error, Settings};
+
+/// Opens a DEALER with the settings' options and connects it.
+pub(crate) fn open(
+    ctx: &zmq::Context,
+    settings: &Settings,
+    endpoint: &str,
+) -> Result<zmq::Socket, Error> {
+    let zmq_err = |op| move |source| Error::Zmq { op, source };
+    let socket = ctx.socket(zmq::DEALER).map_err(zmq_err("socket DEALER"))?;
+    socket
+        .set_linger(settings.linger_ms())
+        .map_err(zmq_err("setsockopt ZMQ_LINGER"))?;
+    socket
+        .set_sndhwm(settings.hwm.get())
+        .map_err(zmq_err("setsockopt ZMQ_SNDHWM"))?;
+    socket
+        .set_rcvhwm(settings.hwm.get())
+        .map_err(zmq_err("setsockopt ZMQ_RCVHWM"))?;
+    let max = i64::try_from(settings.max_message_size).unwrap_or(i64::MAX);
+    socket
+        .set_maxmsgsize(max)
+        .map_err(zmq_err("setsockopt ZMQ_MAXMSGSIZE"))?;
+    if let Some(identity) = &settings.identity {
+        socket
+            .set_identity(identity)
+            .map_err(zmq_err("setsockopt ZMQ_ROUTING_ID"))?;
+    }
+    socket.connect(endpoint).map_err(|source| Error::Endpoint {
+        endpoint: endpoint.to_owned(),
+        source,
+    })?;
+    Ok(socket)
+}
+
+/// The frames of one command after its empty delimiter, which [`send_message`] adds.
+pub(super) fn frames(command: &Command) -> Vec<zmq::Message> {
+    protocol::encode(command)
+        .into_iter()
+        .skip(1)
+        .map(|frame| zmq::Message::from(Vec::<u8>::from(frame)))
+        .collect()
+}
+
+/// Sends the empty delimiter, then `fields`. libzmq accepts a multipart message whole or refuses its
+/// first frame, so a refusal costs only the delimiter, and the fields come back (`Err(Some)`) to be
+/// retried. `Err(None)`: the socket failed; the message is lost (logged).
+pub(super) fn send_message(
+    socket: &zmq::Socket,
+    fields: Vec<zmq::Message>,
+) -> Result<(), Option<Vec<zmq::Message>>> {
+    match socket.send(zmq::Message::new(), zmq::DONTWAIT | zmq::SNDMORE) {
+        Ok(()) => {}
+        Err(zmq::Error::EAGAIN) => return Err(Some(fields)),
+        Err(error) => {
+            tracing::warn!(%error, "sending to the broker failed");
+            return Err(None);
+        }
+    }
+    let last = fields.len().saturating_sub(1);
+    for (i, field) in fields.into_iter().enumerate() {
+        let flags = if i < last { zmq::SNDMORE } else { 0 };
+        if let Err(error) = socket.send(field, zmq::DONTWAIT | flags) {
+            tracing::warn!(%error, "sending to the broker failed mid-message");
+            return Err(None);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! The worker library against the real broker (engine and I/O loop) with an embedded gateway link: the
+//! whole S0W/1 path, so the two sides of the protocol cannot drift apart.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{fast, PATIENCE};
+use crate::link::{FromBroker, ToBroker};
+use crate::runtime::{Broker, Settings};
+use crate::worker::Worker;
+
+/// Waits for the next message on the link, with the test's deadline.
+fn next(runtime: &tokio::runtime::Runtime, rx: &mut mpsc::Receiver<FromBroker>) -> FromBroker {
+    let got = runtime.block_on(async { tokio::time::timeout(PATIENCE, rx.recv()).await });
+    got.expect("nothing from the broker in time")
+        .expect("link closed")
+}
+
+fn submit(request: u64, conn: u32) -> ToBroker {
+    ToBroker::Submit {
+        request,
+        service: "echo".to_owned(),
+        payload: Bytes::from(format!("gw-1 {conn} /echo 2:{{}},4:ping,")),
+        deadline: Duration::ZERO,
+        idempotent: true,
+    }
+}
+
+#[test]
+fn requests_and_cancels_through_the_real_broker_reach_the_worker_and_replies_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let endpoint = format!("ipc://{}/workers", dir.path().display());
+    let mut broker = runtime
+        .block_on(Broker::bind(Settings::new(endpoint.clone())))
+        .unwrap();
+    let (tx, mut rx) = broker.embedded_link("gw-1", 16).split();
+    let token = CancellationToken::new();
+    let running = runtime.spawn(broker.run(token.clone()));
+    assert_eq!(next(&runtime, &mut rx), FromBroker::Up);
+    let worker = Worker::connect(&endpoint, &["echo"], 2, fast()).unwrap();
+
+    tx.blocking_send(submit(1, 12)).unwrap();
+    let job = worker.recv_timeout(PATIENCE).unwrap();
+    assert_eq!(job.request().unwrap().body, b"ping");
+    job.reply(b"HTTP/1.1 200 OK\r\n\r\nping").unwrap();
+    job.done().unwrap();
+    let reply = Bytes::from_static(b"gw-1 2:12, HTTP/1.1 200 OK\r\n\r\nping");
+    assert_eq!(next(&runtime, &mut rx), FromBroker::Reply(reply));
+
+    tx.blocking_send(submit(2, 13)).unwrap();
+    let held = worker.recv_timeout(PATIENCE).unwrap();
+    tx.blocking_send(ToBroker::Cancel { request: 2 }).unwrap();
+    let notice = worker.recv_timeout(PATIENCE).unwrap();
+    assert!(notice.is_cancel() && held.is_cancelled());
+    assert!(notice.request().unwrap().is_notice());
+    assert_eq!(notice.conn_id(), 13);
+    held.done().unwrap();
+
+    worker.shutdown(PATIENCE).unwrap();
+    token.cancel();
+    runtime.block_on(running).unwrap().unwrap();
+}
