@@ -54,6 +54,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 control: (args.control != "none").then_some(args.control),
                 engine,
                 drain_grace: scale0_broker::runtime::DEFAULT_DRAIN_GRACE,
+                handlers: Vec::new(),
             };
             Ok(scale0_broker::runtime::run_standalone(settings)?)
         }

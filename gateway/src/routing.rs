@@ -15,10 +15,31 @@
 //!
 //! ```
 //! use scale0_gateway::{config::Config, routing::Router};
-//! let text = Config::default_up(6767, "tcp://127.0.0.1:9997", "tcp://127.0.0.1:9996");
-//! let router = Router::new(&Config::from_toml_str(&text).unwrap());
+//! let text = r#"
+//! [[listener]]
+//! bind = "127.0.0.1:6767"
+//! [[host]]
+//! name = "localhost"
+//!   [[host.route]]
+//!   path = "/"
+//!   target = "app"
+//!   [[host.route]]
+//!   path = "/api/"
+//!   target = "api"
+//! [target.app]
+//! type = "handler"
+//! send_spec = "tcp://127.0.0.1:9997"
+//! recv_spec = "tcp://127.0.0.1:9996"
+//! [target.api]
+//! type = "handler"
+//! send_spec = "tcp://127.0.0.1:9995"
+//! recv_spec = "tcp://127.0.0.1:9994"
+//! "#;
+//! let router = Router::new(&Config::from_toml_str(text).unwrap());
 //! let found = router.route(Some(b"localhost:6767"), b"/hello").unwrap();
 //! assert_eq!((found.target.name.as_str(), found.pattern), ("app", "/"));
+//! let found = router.route(None, b"/api/v1").unwrap();
+//! assert_eq!((found.target.name.as_str(), found.pattern), ("api", "/api/"));
 //! ```
 
 mod host;

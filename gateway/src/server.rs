@@ -357,6 +357,7 @@ async fn connect_broker(
                 control: control.as_ref().map(|c| c.as_str().to_owned()),
                 engine,
                 drain_grace: scale0_broker::runtime::DEFAULT_DRAIN_GRACE,
+                handlers: Vec::new(),
             };
             let mut runtime = scale0_broker::runtime::Broker::bind(settings).await?;
             let link = runtime.embedded_link(sender_id, EMBEDDED_LINK_QUEUE);
