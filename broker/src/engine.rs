@@ -6,7 +6,8 @@
 //! [`queue`] of waiting requests ([`services`]), the [`gateways`], the [`requests`] table with its
 //! deadlines, and peer liveness timers ([`timers`]). The behaviour is split by phase: [`dispatch`]
 //! (slots meet requests), [`worker_events`], [`gateway_events`], [`expiry`] (deadlines, liveness,
-//! heartbeats), [`control`] (drain, move, kick) and [`status`].
+//! heartbeats), [`control`] (drain, move, kick) and [`status`]. Services backed by Mongrel2 handlers
+//! ([`handlers`], [`handler_events`]) are pseudo-workers in the same tables.
 
 mod config;
 mod control;
@@ -15,6 +16,8 @@ mod event;
 mod expiry;
 mod gateway_events;
 mod gateways;
+mod handler_events;
+mod handlers;
 mod queue;
 mod ready_queue;
 mod registry;
@@ -31,6 +34,7 @@ use std::time::{Duration, Instant};
 pub use config::{Config, ConfigError};
 pub use control::ControlError;
 pub use event::{Action, Event};
+pub use handlers::{HandlerError, HandlerId, MAX_HANDLER_OUTSTANDING};
 pub use status::{Counters, ServiceStatus, Status, WorkerStatus};
 
 use crate::protocol::gateway::FailReason;
@@ -56,6 +60,8 @@ pub struct Engine {
     services: Services,
     gateways: Gateways,
     requests: Requests,
+    /// The pseudo-workers of handler-backed services, by [`HandlerId`].
+    handlers: Vec<Key>,
     liveness: Timers<Peer>,
     heartbeat_at: Option<Instant>,
     counters: Counters,
@@ -70,6 +76,7 @@ impl Engine {
             services: Services::new(config.max_services),
             gateways: Gateways::new(config.max_gateways),
             requests: Requests::new(config.max_requests),
+            handlers: Vec::new(),
             liveness: Timers::new(),
             heartbeat_at: None,
             counters: Counters::default(),
@@ -113,6 +120,13 @@ impl Engine {
             Event::Cancel { gateway, request } => self.cancel(gateway, request, now, out),
             Event::GatewayHeartbeat { gateway } => self.gateway_heartbeat(gateway, now, out),
             Event::GatewayDisconnect { gateway } => self.gateway_disconnect(gateway, out),
+            Event::HandlerReply { handler, reply } => self.handler_reply(handler, reply, now, out),
+            Event::HandlerBusy {
+                handler,
+                request,
+                payload,
+            } => self.handler_busy(handler, request, payload, out),
+            Event::HandlerWritable { handler } => self.handler_writable(handler, out),
             Event::Tick => self.tick(now, out),
         }
     }

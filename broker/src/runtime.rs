@@ -1,13 +1,16 @@
 //! The broker's I/O: one tokio task owns the engine and every socket (the workers' ROUTER, the
-//! standalone gateways' ROUTER, the control REP) plus the channels of the embedded gateway links, so no
-//! state is shared and nothing is locked.
+//! standalone gateways' ROUTER, the control REP, the PUSH and SUB of each service backed by Mongrel2
+//! handlers) plus the channels of the embedded gateway links, so no state is shared and nothing is
+//! locked.
 //!
 //! The loop ([`Broker::run`]) is "receive, hand to the engine, perform the actions": after each wake it
 //! drains every ready socket and channel (up to a batch each) before waiting again, ticks the engine when
 //! [`Engine::next_deadline`](crate::engine::Engine::next_deadline) is due, and performs the actions —
 //! REQUEST/CANCEL/HEARTBEAT/DISCONNECT to workers over the ROUTER (a worker the ROUTER cannot reach is
 //! reported to the engine as gone), replies and FAILs to the gateway they name: an embedded link's
-//! channel or the gateway ROUTER. Queue bounds and socket options live in [`sockets`].
+//! channel or the gateway ROUTER; requests and disconnect notices for handler-backed services to their
+//! PUSH without waiting (a request the PUSH cannot take goes back to the engine's queue, see
+//! [`HandlerService`]). Queue bounds and socket options live in [`sockets`].
 //!
 //! A full embedded reply channel is not waited on: the reply (or FAIL) is dropped and counted in
 //! [`IoCounters`], exactly like a standalone gateway whose ZeroMQ queue is full; the gateway's own idle
@@ -19,6 +22,8 @@
 
 mod embedded;
 mod event_loop;
+mod handler_io;
+mod handlers;
 mod intake;
 mod perform;
 pub mod sockets;
@@ -30,11 +35,13 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::engine::{self, Engine};
+use crate::engine::{self, Engine, HandlerId};
 use crate::link::Link;
 use crate::zmq_async::{self, AsyncSocket};
 use embedded::Embedded;
+use handlers::Handlers;
 
+pub use handlers::{HandlerEndpoints, HandlerService};
 pub use standalone::run_standalone;
 
 /// Where the broker binds, and its engine's configuration.
@@ -48,6 +55,9 @@ pub struct Settings {
     pub control: Option<String>,
     /// The engine's tunables (heartbeats, queues, deadlines, tables).
     pub engine: engine::Config,
+    /// Services backed by unchanged Mongrel2 handlers, on PUSH/SUB endpoints the broker binds; usually
+    /// none.
+    pub handlers: Vec<HandlerService>,
     /// How long a shutdown lets requests in progress finish (new submits get 503 meanwhile) before
     /// failing the rest. Usually [`DEFAULT_DRAIN_GRACE`].
     pub drain_grace: Duration,
@@ -64,6 +74,7 @@ impl Settings {
             gateways: None,
             control: None,
             engine: engine::Config::default(),
+            handlers: Vec::new(),
             drain_grace: DEFAULT_DRAIN_GRACE,
         }
     }
@@ -79,6 +90,21 @@ pub enum Error {
     /// the source names the endpoint.
     #[error("broker {role} socket: {source}")]
     Socket {
+        /// Which socket.
+        role: &'static str,
+        /// libzmq's or tokio's error, with the endpoint.
+        #[source]
+        source: zmq_async::Error,
+    },
+    /// A handler-backed service is misconfigured (the service is named inside).
+    #[error("broker configuration: {0}")]
+    Handler(#[from] engine::HandlerError),
+    /// A socket of a handler-backed service could not be bound or failed; `role` is `send_spec` (the
+    /// PUSH) or `recv_spec` (the SUB), and the source names the endpoint.
+    #[error("broker handler service {service:?} {role} socket: {source}")]
+    HandlerSocket {
+        /// The service.
+        service: String,
         /// Which socket.
         role: &'static str,
         /// libzmq's or tokio's error, with the endpoint.
@@ -105,6 +131,8 @@ pub struct IoCounters {
     pub refused_draining: u64,
     /// Messages on the gateway ROUTER using the sender id of an embedded link (dropped).
     pub sender_id_conflicts: u64,
+    /// Disconnect notices for handlers dropped because their service's PUSH could not take them.
+    pub handler_notices_dropped: u64,
 }
 
 /// The endpoints actually bound (a `tcp://…:*` endpoint shows its port), for logs and tests.
@@ -116,6 +144,8 @@ pub struct Endpoints {
     pub gateways: Option<String>,
     /// The control REP.
     pub control: Option<String>,
+    /// The PUSH and SUB of each handler-backed service, in configuration order.
+    pub handlers: Vec<HandlerEndpoints>,
 }
 
 /// A bound broker, ready to [`run`](Broker::run).
@@ -126,6 +156,7 @@ pub struct Broker {
     workers: AsyncSocket,
     gateways: Option<AsyncSocket>,
     control: Option<AsyncSocket>,
+    handlers: Handlers,
     embedded: Embedded,
     endpoints: Endpoints,
     drain_grace: Duration,
@@ -140,10 +171,16 @@ impl std::fmt::Debug for Broker {
 }
 
 impl Broker {
-    /// Validates the engine configuration and binds every endpoint (inside a tokio runtime). Errors say
-    /// which socket and endpoint failed, before anything runs.
+    /// Validates the engine configuration and the handler services, then binds every endpoint (inside a
+    /// tokio runtime). Errors say which field, or which socket and endpoint, failed, before anything runs.
     pub async fn bind(settings: Settings) -> Result<Broker, Error> {
-        let engine = Engine::new(settings.engine)?;
+        let mut engine = Engine::new(settings.engine)?;
+        let now = event_loop::now();
+        let ids = settings
+            .handlers
+            .iter()
+            .map(|h| engine.add_handler_service(&h.service, h.max_outstanding, now))
+            .collect::<Result<Vec<HandlerId>, _>>()?;
         let ctx = zmq::Context::new();
         let socket = |role| move |source| Error::Socket { role, source };
         let workers = sockets::router(&ctx, &settings.workers, sockets::hwm(sockets::WORKER_HWM))
@@ -159,6 +196,7 @@ impl Broker {
             Some(endpoint) => Some(sockets::control(&ctx, endpoint).map_err(socket("control"))?),
             None => None,
         };
+        let handlers = Handlers::bind(&ctx, &settings.handlers, &ids)?;
         let bound = |s: &AsyncSocket, role| s.last_endpoint().map_err(socket(role));
         let endpoints = Endpoints {
             workers: bound(&workers, "workers")?,
@@ -167,6 +205,7 @@ impl Broker {
                 .map(|s| bound(s, "gateways"))
                 .transpose()?,
             control: control.as_ref().map(|s| bound(s, "control")).transpose()?,
+            handlers: handlers.endpoints()?,
         };
         tracing::info!(?endpoints, "broker bound");
         Ok(Broker {
@@ -175,6 +214,7 @@ impl Broker {
             workers,
             gateways,
             control,
+            handlers,
             embedded: Embedded::default(),
             endpoints,
             drain_grace: settings.drain_grace,

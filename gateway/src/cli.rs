@@ -67,6 +67,41 @@ pub struct BrokerArgs {
     /// Requests that may wait per service while no worker slot is free.
     #[arg(long, default_value_t = 1000)]
     pub max_queue: usize,
+    /// A service backed by Mongrel2-style handlers: SERVICE=SEND_SPEC,RECV_SPEC,MAX_OUTSTANDING
+    /// (the broker binds PUSH at SEND_SPEC and SUB at RECV_SPEC). Repeatable.
+    #[arg(long = "handler", value_parser = parse_handler)]
+    pub handlers: Vec<HandlerArg>,
+}
+
+/// One `--handler` flag.
+#[derive(Debug, Clone)]
+pub struct HandlerArg {
+    /// The service.
+    pub service: String,
+    /// Where the broker binds PUSH.
+    pub send_spec: String,
+    /// Where the broker binds SUB.
+    pub recv_spec: String,
+    /// Requests outstanding to the handlers at most.
+    pub max_outstanding: u32,
+}
+
+fn parse_handler(text: &str) -> Result<HandlerArg, String> {
+    let usage = || format!("expected SERVICE=SEND_SPEC,RECV_SPEC,MAX_OUTSTANDING, got {text:?}");
+    let (service, rest) = text.split_once('=').ok_or_else(usage)?;
+    let mut parts = rest.split(',');
+    let (Some(send_spec), Some(recv_spec), Some(max), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(usage());
+    };
+    let max_outstanding = max.parse().map_err(|_| usage())?;
+    Ok(HandlerArg {
+        service: service.to_owned(),
+        send_spec: send_spec.to_owned(),
+        recv_spec: recv_spec.to_owned(),
+        max_outstanding,
+    })
 }
 
 /// What to ask the broker.

@@ -46,7 +46,8 @@ pub use error::Error;
 pub use host::{Host, Route, RouteSettings};
 pub use listener::{AccessLog, Gateway, Listener};
 pub use target::{
-    Broker, BrokerMode, Dir, Handler, Protocol, Proxy, Service, Target, TargetId, TargetKind,
+    Broker, BrokerHandler, BrokerMode, Dir, Handler, Protocol, Proxy, Service, Target, TargetId,
+    TargetKind,
 };
 pub use up::UpEndpoints;
 

@@ -69,8 +69,12 @@ pub async fn run(
             &mut events,
         )
         .map_err(|e| bad_reply(&conn, e))?;
-    let mut deadline = Instant::now() + deadlines.reply;
-    let mut ticket = match target.submit(conn.id, frame, deadline, info).await {
+    let submitted = Instant::now() + deadlines.reply;
+    // A broker decides 503 (no worker in time) or 504 itself at `submitted`;
+    // the gateway's own timer is a backstop a little later, should the
+    // broker's answer be lost.
+    let mut deadline = submitted + target.backstop();
+    let mut ticket = match target.submit(conn.id, frame, submitted, info).await {
         Ok(ticket) => ticket,
         Err(SendError::NoHandler) => {
             give_up(&conn);

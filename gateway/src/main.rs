@@ -54,7 +54,18 @@ fn run(command: Command) -> anyhow::Result<()> {
                 control: (args.control != "none").then_some(args.control),
                 engine,
                 drain_grace: scale0_broker::runtime::DEFAULT_DRAIN_GRACE,
-                handlers: Vec::new(),
+                handlers: args
+                    .handlers
+                    .into_iter()
+                    .map(|h| {
+                        scale0_broker::runtime::HandlerService::new(
+                            h.service,
+                            h.send_spec,
+                            h.recv_spec,
+                            h.max_outstanding,
+                        )
+                    })
+                    .collect(),
             };
             Ok(scale0_broker::runtime::run_standalone(settings)?)
         }

@@ -350,14 +350,27 @@ async fn connect_broker(
         ..Default::default()
     };
     let link = match &broker.mode {
-        BrokerMode::Embedded { workers, control } => {
+        BrokerMode::Embedded {
+            workers,
+            control,
+            handlers,
+        } => {
             let settings = scale0_broker::runtime::Settings {
                 workers: workers.as_str().to_owned(),
                 gateways: None,
                 control: control.as_ref().map(|c| c.as_str().to_owned()),
                 engine,
                 drain_grace: scale0_broker::runtime::DEFAULT_DRAIN_GRACE,
-                handlers: Vec::new(),
+                handlers: handlers
+                    .iter()
+                    .map(|h| scale0_broker::runtime::HandlerService {
+                        service: h.service.clone(),
+                        send_spec: h.send_spec.as_str().to_owned(),
+                        recv_spec: h.recv_spec.as_str().to_owned(),
+                        recv_ident: h.recv_ident.clone(),
+                        max_outstanding: h.max_outstanding,
+                    })
+                    .collect(),
             };
             let mut runtime = scale0_broker::runtime::Broker::bind(settings).await?;
             let link = runtime.embedded_link(sender_id, EMBEDDED_LINK_QUEUE);

@@ -19,6 +19,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// How much longer than a request's deadline the gateway waits for the
+/// broker's own 503/504 before answering by itself.
+pub const SERVICE_BACKSTOP: Duration = Duration::from_millis(250);
+
 /// What a target tells a connection about its conn id.
 #[derive(Debug)]
 pub enum ToConn {
@@ -138,6 +142,16 @@ impl Link {
         match self {
             Link::Handler(h) => h.submit(frame, deadline).await,
             Link::Service(s) => s.submit(conn_id, frame, deadline, info).await,
+        }
+    }
+
+    /// How long after a request's deadline the gateway gives up on its own:
+    /// zero for handlers; for services the broker answers at the deadline
+    /// (503 or 504), and the gateway waits [`SERVICE_BACKSTOP`] longer for it.
+    pub fn backstop(&self) -> Duration {
+        match self {
+            Link::Handler(_) => Duration::ZERO,
+            Link::Service(_) => SERVICE_BACKSTOP,
         }
     }
 

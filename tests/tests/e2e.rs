@@ -8,6 +8,7 @@
 )]
 
 mod e2e {
+    pub mod broker;
     pub mod differential;
     pub mod failures;
     pub mod handler_on_mongrel2;

@@ -89,8 +89,9 @@ impl Engine {
 
     /// Ends everything for a broker shutdown, so no gateway waits on a broker that is gone: each queued
     /// request fails with 503 `overloaded` (it never reached a worker, so it is safe to retry elsewhere),
-    /// each request a worker holds fails with 502 `worker-lost` (nobody knows how far the worker got), and
-    /// every worker gets DISCONNECT and is unregistered.
+    /// each request a worker or handler holds fails with 502 `worker-lost` (nobody knows how far it got),
+    /// and every worker gets DISCONNECT and is unregistered (handler services get nothing: they have no
+    /// registration to end).
     pub fn shutdown(&mut self, out: &mut Vec<Action>) {
         let gateways: Vec<Key> = self.gateways.iter().map(|(key, _)| key).collect();
         for gateway in gateways {
@@ -98,14 +99,14 @@ impl Engine {
                 let reason = match self.requests.get(request).map(|r| r.state) {
                     Some(State::Queued) => FailReason::Overloaded,
                     Some(State::InFlight { .. }) => FailReason::WorkerLost,
-                    Some(State::Orphaned { .. }) | None => continue,
+                    Some(State::Orphaned { .. } | State::Withdrawn { .. }) | None => continue,
                 };
                 self.fail_and_remove(request, reason, out);
             }
         }
         let workers: Vec<Key> = self.workers.iter().map(|(key, _)| key).collect();
         for key in workers {
-            if let Some(worker) = self.workers.get(key) {
+            if let Some(worker) = self.workers.get(key).filter(|w| w.handler.is_none()) {
                 let command = Command::Disconnect {
                     reason: Some("broker shutting down".to_owned()),
                 };

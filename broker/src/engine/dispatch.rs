@@ -36,7 +36,8 @@ impl Engine {
         true
     }
 
-    /// Puts `request` into `slot` (taken through service `via`) and emits the REQUEST.
+    /// Puts `request` into `slot` (taken through service `via`) and emits the REQUEST (for a handler
+    /// service's pseudo-worker: the bare payload for its PUSH).
     fn assign(&mut self, request: Key, via: Key, slot: SlotRef, out: &mut Vec<Action>) {
         let Some(req) = self.requests.get_mut(request) else {
             return;
@@ -56,7 +57,19 @@ impl Engine {
         entry.epoch = entry.epoch.wrapping_add(1);
         worker.busy += 1;
         let identity = worker.identity.clone();
+        let handler = worker.handler;
         self.forget_slot_elsewhere(slot.worker, via);
+        if let Some(handler) = handler {
+            self.requests
+                .dispatched_to_handler(request, slot.worker, slot.slot);
+            out.push(Action::RequestToHandler {
+                handler,
+                request: RequestId(request.to_u64()),
+                payload,
+            });
+            self.counters.dispatched += 1;
+            return;
+        }
         let alone = self.requests.dispatched(request, slot.worker, slot.slot);
         if let (true, true, Some(req)) = (retryable, alone, self.requests.get_mut(request)) {
             req.payload = Some(payload.clone());
@@ -89,8 +102,9 @@ impl Engine {
         }
     }
 
-    /// Frees `slot` of `worker` (DONE): it goes to the back of each of the worker's ready queues (unless
-    /// the worker is draining), then serves the oldest request waiting in any of those services.
+    /// Frees `slot` of `worker` (DONE, a handler's first reply): it goes to the back of each of the
+    /// worker's ready queues (unless the worker is draining or a paused handler service), then serves
+    /// the oldest request waiting in any of those services.
     pub(super) fn release_slot(&mut self, worker: Key, slot: u32, out: &mut Vec<Action>) {
         let Some(w) = self.workers.get_mut(worker) else {
             return;
@@ -101,7 +115,7 @@ impl Engine {
         entry.request = None;
         let epoch = entry.epoch;
         w.busy = w.busy.saturating_sub(1);
-        if w.draining {
+        if w.draining || w.blocked {
             return;
         }
         for &service in &w.services {

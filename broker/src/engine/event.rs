@@ -7,10 +7,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::handlers::HandlerId;
 use crate::protocol::gateway::{FailReason, FailStatus};
 use crate::protocol::{Command, RequestId, ServiceName};
 
-/// Something that happened: a message from a worker or a gateway, or time passing.
+/// Something that happened: a message from a worker, a gateway or a handler-backed service's socket, or
+/// time passing.
 #[derive(Debug, Clone)]
 pub enum Event<'a> {
     /// A worker announced itself (READY); any previous registration of the same identity is replaced.
@@ -83,6 +85,30 @@ pub enum Event<'a> {
         /// Sender id of the gateway.
         gateway: &'a [u8],
     },
+    /// A Mongrel2 reply message arrived on the SUB of a handler-backed service.
+    HandlerReply {
+        /// The service's sockets.
+        handler: HandlerId,
+        /// The reply frame, as the handler published it.
+        reply: Bytes,
+    },
+    /// The PUSH of a handler-backed service could not take a request from
+    /// [`Action::RequestToHandler`] (no handler connected, or their queues full): the engine queues it
+    /// again and pauses the service until [`Event::HandlerWritable`]. When several come back from one
+    /// batch of actions, report them last first, so they regain their places in order.
+    HandlerBusy {
+        /// The service's sockets.
+        handler: HandlerId,
+        /// The id from the action.
+        request: RequestId,
+        /// The payload from the action, handed back.
+        payload: Bytes,
+    },
+    /// The PUSH of a paused handler-backed service is writable again.
+    HandlerWritable {
+        /// The service's sockets.
+        handler: HandlerId,
+    },
     /// Time passed: process due deadlines, expiries and heartbeats (same as [`Engine::tick`](super::Engine::tick)).
     Tick,
 }
@@ -121,6 +147,25 @@ pub enum Action {
     HeartbeatGateway {
         /// Sender id of the gateway.
         gateway: Bytes,
+    },
+    /// Send a Mongrel2 request message, as one bare frame, on a handler-backed service's PUSH, without
+    /// waiting: if the PUSH cannot take it now, hand it back with [`Event::HandlerBusy`] (it must not be
+    /// lost, and the loop must not block).
+    RequestToHandler {
+        /// The service's sockets.
+        handler: HandlerId,
+        /// The engine's id for the request, for [`Event::HandlerBusy`].
+        request: RequestId,
+        /// The Mongrel2 request message.
+        payload: Bytes,
+    },
+    /// Send a Mongrel2 disconnect notice on a handler-backed service's PUSH (a cancelled or timed-out
+    /// request). Best effort: a PUSH that cannot take it now drops it.
+    NoticeToHandler {
+        /// The service's sockets.
+        handler: HandlerId,
+        /// The notice, in the request's header format.
+        notice: Bytes,
     },
     /// The worker is no longer registered: drop any per-identity state.
     ForgetWorker {

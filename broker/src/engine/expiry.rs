@@ -10,7 +10,8 @@ use crate::protocol::Command;
 
 impl Engine {
     /// Processes everything due at `now`: expired requests (503 while queued, 504 plus CANCEL when a
-    /// worker holds them without having replied), silent workers and gateways, and the heartbeat round.
+    /// worker holds them without having replied, 504 plus the disconnect notice when handlers do),
+    /// silent workers and gateways, and the heartbeat round.
     /// Call it whenever `now` reaches [`Engine::next_deadline`]; calling it more often is harmless.
     pub fn tick(&mut self, now: Instant, out: &mut Vec<Action>) {
         self.heartbeat_at
@@ -30,8 +31,7 @@ impl Engine {
         };
         match request.state {
             State::Queued => {
-                let workers = self.services.get(request.service).map_or(0, |s| s.workers);
-                let reason = if workers == 0 {
+                let reason = if self.nobody_serves(request.service) {
                     FailReason::NoWorker
                 } else {
                     FailReason::QueueTimeout
@@ -41,10 +41,30 @@ impl Engine {
             State::InFlight { started: false, .. } => {
                 let (gateway, id) = (request.gateway, request.gateway_request);
                 self.emit_fail(gateway, id, FailReason::ReplyTimeout, out);
-                self.cancel_in_flight(key, out);
+                match self.handler_notice(key) {
+                    Some(notice) => {
+                        out.push(notice);
+                        self.finish_handler_request(key, out);
+                    }
+                    None => self.cancel_in_flight(key, out),
+                }
             }
+            State::Withdrawn { .. } => self.finish_handler_request(key, out),
             State::InFlight { .. } | State::Orphaned { .. } => {}
         }
+    }
+
+    /// Whether no worker serves `service` and no handler could take a request for it (its PUSH would
+    /// block): a request that waited its whole deadline then fails as `no-worker`.
+    fn nobody_serves(&self, service: Key) -> bool {
+        let Some(svc) = self.services.get(service) else {
+            return true;
+        };
+        let handler_blocked = svc
+            .handler
+            .and_then(|k| self.workers.get(k))
+            .is_some_and(|w| w.blocked);
+        svc.workers == 0 || (svc.workers == 1 && handler_blocked)
     }
 
     /// A peer's liveness timer fired: it is dead if silent for the whole timeout, else re-armed from the
@@ -91,7 +111,7 @@ impl Engine {
             return;
         };
         let timing = Some(self.config.timing());
-        for (_, worker) in self.workers.iter() {
+        for (_, worker) in self.workers.iter().filter(|(_, w)| w.handler.is_none()) {
             let command = Command::Heartbeat { timing };
             out.push(Action::SendToWorker {
                 worker: worker.identity.clone(),

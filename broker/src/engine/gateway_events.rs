@@ -105,13 +105,19 @@ impl Engine {
                 self.remove_request(request);
             }
             Some(State::InFlight { .. }) => self.cancel_in_flight(request, out),
-            Some(State::Orphaned { .. }) | None => {}
+            Some(State::Orphaned { .. } | State::Withdrawn { .. }) | None => {}
         }
     }
 
-    /// Detaches an in-flight request from its gateway and sends the worker a CANCEL carrying the Mongrel2
-    /// disconnect notice for the request's connection. The worker keeps the slot until its DONE.
+    /// Detaches an in-flight request from its gateway and tells its holder with the Mongrel2 disconnect
+    /// notice for the request's connection: a worker gets it in a CANCEL and keeps the slot until its
+    /// DONE; a handler service gets it on its PUSH and keeps the slot until a reply for the connection
+    /// or the deadline.
     pub(super) fn cancel_in_flight(&mut self, key: Key, out: &mut Vec<Action>) {
+        if let Some(notice) = self.handler_notice(key) {
+            out.push(notice);
+            return self.requests.withdraw(key);
+        }
         let Some(request) = self.requests.get(key) else {
             return;
         };
@@ -168,7 +174,7 @@ impl Engine {
                     self.remove_request(request);
                 }
                 Some(State::InFlight { .. }) => self.cancel_in_flight(request, out),
-                Some(State::Orphaned { .. }) | None => {}
+                Some(State::Orphaned { .. } | State::Withdrawn { .. }) | None => {}
             }
         }
         if let Some(gone) = self.gateways.remove(gateway) {

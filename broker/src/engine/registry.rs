@@ -1,10 +1,15 @@
 //! The registered workers: who they are (routing identity), what they serve, and what each slot is doing.
+//!
+//! A service backed by Mongrel2 handlers is registered here too, as a pseudo-worker with one slot per
+//! request it may have outstanding; it has no routing identity a peer could use (it is not in the
+//! identity index), sends no heartbeats and never expires.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use bytes::Bytes;
 
+use super::handlers::HandlerId;
 use super::ready_queue::SlotRef;
 use super::slab::{Key, Slab};
 
@@ -31,6 +36,11 @@ pub(crate) struct Worker {
     pub(crate) last_seen: Instant,
     /// Told to stop taking work (RECONNECT-TO, drain): its free slots are in no ready queue.
     pub(crate) draining: bool,
+    /// For a handler service's pseudo-worker, which one; `None` for a worker.
+    pub(crate) handler: Option<HandlerId>,
+    /// Pseudo-workers only: the service's PUSH could not take a request, so no request goes out until
+    /// it is writable again; its free slots are in no ready queue meanwhile.
+    pub(crate) blocked: bool,
 }
 
 impl Worker {
@@ -76,17 +86,23 @@ impl Registry {
     }
 
     /// Registers a worker (whose identity must not be registered yet), or hands it back when full.
+    /// A handler pseudo-worker is not indexed by identity, so no peer can impersonate or replace it.
     pub(crate) fn insert(&mut self, worker: Worker) -> Result<Key, Worker> {
         let identity = worker.identity.clone();
+        let indexed = worker.handler.is_none();
         let key = self.slab.insert(worker)?;
-        self.by_identity.insert(identity, key);
+        if indexed {
+            self.by_identity.insert(identity, key);
+        }
         Ok(key)
     }
 
     /// Unregisters a worker.
     pub(crate) fn remove(&mut self, key: Key) -> Option<Worker> {
         let worker = self.slab.remove(key)?;
-        self.by_identity.remove(&worker.identity);
+        if self.by_identity.get(&worker.identity) == Some(&key) {
+            self.by_identity.remove(&worker.identity);
+        }
         Some(worker)
     }
 
@@ -94,6 +110,7 @@ impl Registry {
     pub(crate) fn is_free(&self, slot: &SlotRef) -> bool {
         self.slab.get(slot.worker).is_some_and(|worker| {
             !worker.draining
+                && !worker.blocked
                 && worker
                     .slots
                     .get(slot.slot as usize)

@@ -4,9 +4,13 @@
 //! * `by_gateway` maps (gateway, gateway's request id) to the request, for CANCEL;
 //! * `unstarted` maps (gateway, conn id) to the in-flight request no reply has touched yet, so a reply
 //!   (which names conn ids, not requests) can mark it started: no longer retryable, no longer subject to
-//!   the broker's reply deadline.
+//!   the broker's reply deadline;
+//! * `handler_held` ([`handler_held`]) indexes the requests held by Mongrel2 handlers by (gateway, conn
+//!   id), several per connection, so the first reply for a connection frees their slots.
 
-use std::collections::HashMap;
+mod handler_held;
+
+use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -37,6 +41,15 @@ pub(crate) enum State {
         /// The slot index.
         slot: u32,
     },
+    /// The gateway no longer waits (cancelled, gateway gone) but a Mongrel2 handler may still be working
+    /// on it. Handlers send no DONE, so the slot stays taken until a reply for the request's connection
+    /// arrives or the deadline passes: the cap on outstanding requests holds for cancelled ones too.
+    Withdrawn {
+        /// The handler service's pseudo-worker.
+        worker: Key,
+        /// The slot index.
+        slot: u32,
+    },
 }
 
 impl State {
@@ -44,15 +57,18 @@ impl State {
     pub(crate) fn holder(self) -> Option<(Key, u32)> {
         match self {
             State::Queued => None,
-            State::InFlight { worker, slot, .. } | State::Orphaned { worker, slot } => {
-                Some((worker, slot))
-            }
+            State::InFlight { worker, slot, .. }
+            | State::Orphaned { worker, slot }
+            | State::Withdrawn { worker, slot } => Some((worker, slot)),
         }
     }
 
     /// Whether the request's deadline still applies.
     fn is_armed(self) -> bool {
-        matches!(self, State::Queued | State::InFlight { started: false, .. })
+        matches!(
+            self,
+            State::Queued | State::InFlight { started: false, .. } | State::Withdrawn { .. }
+        )
     }
 }
 
@@ -87,6 +103,7 @@ pub(crate) struct Requests {
     slab: Slab<Request>,
     by_gateway: HashMap<(Key, u64), Key>,
     unstarted: HashMap<(Key, u32), Key>,
+    handler_held: BTreeSet<(Key, u32, Key)>,
     deadlines: Timers<Key>,
 }
 
@@ -97,6 +114,7 @@ impl Requests {
             slab: Slab::new(limit),
             by_gateway: HashMap::new(),
             unstarted: HashMap::new(),
+            handler_held: BTreeSet::new(),
             deadlines: Timers::new(),
         }
     }
@@ -255,6 +273,9 @@ impl Requests {
         let unstarted = (ids.gateway, ids.conn_id);
         if self.unstarted.get(&unstarted) == Some(&key) {
             self.unstarted.remove(&unstarted);
+        }
+        if !self.handler_held.is_empty() {
+            self.handler_held.remove(&(ids.gateway, ids.conn_id, key));
         }
     }
 }

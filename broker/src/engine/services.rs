@@ -24,6 +24,9 @@ pub(crate) struct Service {
     pub(crate) workers: usize,
     /// Bound on `queue`, fixed when the service entry is created.
     pub(crate) max_queue: usize,
+    /// The pseudo-worker of the Mongrel2 handlers backing the service, if any (counted in `workers`,
+    /// so the service is never swept).
+    pub(crate) handler: Option<Key>,
 }
 
 /// Services by key and by name.
@@ -56,6 +59,7 @@ impl Services {
             queue: RequestQueue::default(),
             workers: 0,
             max_queue,
+            handler: None,
         };
         let key = self
             .slab

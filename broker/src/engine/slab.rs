@@ -13,6 +13,12 @@ pub(crate) struct Key {
 }
 
 impl Key {
+    /// The smallest key, a lower bound for range scans over sets of keys.
+    pub(crate) const MIN: Key = Key {
+        index: 0,
+        generation: 0,
+    };
+
     /// Packs the key into a `u64` (index high, generation low), e.g. for a wire request id.
     pub(crate) fn to_u64(self) -> u64 {
         (u64::from(self.index) << 32) | u64::from(self.generation)

@@ -10,10 +10,13 @@ use crate::protocol::gateway::FailStatus;
 /// Everything the engine counts, monotonically, for metrics and for spotting misbehaving peers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counters {
-    /// REQUESTs sent to workers (retries included).
+    /// REQUESTs sent to workers and requests handed to handler services' PUSH (retries included).
     pub dispatched: u64,
-    /// DONEs that freed a slot.
+    /// DONEs, and first handler replies, that freed a slot.
     pub completed: u64,
+    /// Requests a handler-backed service's PUSH could not take (no handler connected, or their queues
+    /// full), queued again instead.
+    pub handler_sends_deferred: u64,
     /// Requests re-dispatched after their worker died.
     pub retried: u64,
     /// CANCELs from gateways that found their request.

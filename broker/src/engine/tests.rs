@@ -4,6 +4,7 @@
 mod cancel;
 mod control;
 mod failures;
+mod handlers;
 mod liveness;
 mod lru;
 mod queueing;

@@ -50,6 +50,8 @@ impl Engine {
             busy: 0,
             last_seen: now,
             draining: false,
+            handler: None,
+            blocked: false,
         };
         let Ok(key) = self.workers.insert(worker) else {
             return self.refuse_worker(identity, "worker table full", out);
@@ -139,7 +141,7 @@ impl Engine {
             return;
         };
         match head.conn_ids() {
-            Some(ids) => ids.for_each(|id| self.requests.start_conn(gateway, id)),
+            Some(ids) => ids.for_each(|id| self.conn_answered(gateway, id, out)),
             None => self.start_all(worker, gateway),
         }
         let Some(id) = self.gateways.get(gateway).map(|g| g.id.clone()) else {
@@ -220,7 +222,8 @@ impl Engine {
         for &service in &worker.services {
             if let Some(svc) = self.services.get_mut(service) {
                 svc.workers = svc.workers.saturating_sub(1);
-                let forgotten = if worker.draining { 0 } else { worker.free() };
+                let idle = worker.draining || worker.blocked;
+                let forgotten = if idle { 0 } else { worker.free() };
                 let workers = &self.workers;
                 svc.ready.forget(forgotten, |s| workers.is_free(s));
             }
@@ -240,7 +243,7 @@ impl Engine {
         let (state, gateway, id) = (request.state, request.gateway, request.gateway_request);
         let retryable = request.payload.is_some() && request.retries < self.config.max_retries;
         match state {
-            State::Orphaned { .. } => {
+            State::Orphaned { .. } | State::Withdrawn { .. } => {
                 self.requests.remove(key);
             }
             State::InFlight { started: false, .. } if retryable => self.retry(key, out),

@@ -6,12 +6,13 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::embedded::Embedded;
+use super::handlers::Handlers;
 use super::sockets::{self, Frame};
 use super::{Broker, Error, IoCounters};
 use crate::control;
-use crate::engine::{Action, Engine};
+use crate::engine::{Action, Engine, HandlerId};
 use crate::link::ToBroker;
-use crate::protocol::gateway;
+use crate::protocol::{gateway, RequestId};
 use crate::zmq_async::{self, AsyncSocket};
 
 /// Messages taken from one source per pass before the others get a turn (and before actions are
@@ -30,11 +31,15 @@ pub(super) struct Loop {
     pub(super) workers: AsyncSocket,
     pub(super) gateways: Option<AsyncSocket>,
     control: Option<AsyncSocket>,
+    pub(super) handlers: Handlers,
     pub(super) embedded: Embedded,
     pub(super) drain_grace: Duration,
     pub(super) io: IoCounters,
     /// Actions produced and not yet performed.
     pub(super) out: Vec<Action>,
+    /// Requests the handlers' PUSH could not take during the current batch of actions, in order; handed
+    /// back to the engine after the batch, last first.
+    pub(super) unsent: Vec<(HandlerId, RequestId, Bytes)>,
     /// Reused buffers.
     pub(super) frames: Vec<Frame>,
     pub(super) send_buf: Vec<Bytes>,
@@ -49,10 +54,12 @@ impl Loop {
             workers: broker.workers,
             gateways: broker.gateways,
             control: broker.control,
+            handlers: broker.handlers,
             embedded: broker.embedded,
             drain_grace: broker.drain_grace,
             io: IoCounters::default(),
             out: Vec::new(),
+            unsent: Vec::new(),
             frames: Vec::new(),
             send_buf: Vec::new(),
             draining: false,
@@ -96,6 +103,8 @@ impl Loop {
         let mut more = self.read_workers(now)?;
         more |= self.read_gateways(now)?;
         more |= self.read_embedded(now);
+        more |= self.read_handlers(now)?;
+        self.resume_writable_handlers(now);
         self.read_control(now);
         if self.engine.next_deadline().is_some_and(|at| at <= now) {
             self.engine.tick(now, &mut self.out);
@@ -126,6 +135,7 @@ impl Loop {
             workers,
             gateways,
             control,
+            handlers,
             embedded,
             ..
         } = self;
@@ -135,6 +145,7 @@ impl Loop {
             ready = workers.ready(zmq::POLLIN) => ready.map(|_| None).map_err(failed("workers")),
             ready = readable(gateways.as_mut()) => ready.map(|_| None).map_err(failed("gateways")),
             ready = readable(control.as_mut()) => ready.map(|_| None).map_err(failed("control")),
+            ready = handlers.ready() => ready.map(|()| None),
             taken = embedded.recv() => Ok(Some(taken)),
             () = sleep => Ok(None),
         }

@@ -26,6 +26,7 @@ impl Loop {
             for action in batch.drain(..) {
                 self.act(action, now);
             }
+            self.return_unsent(now);
         }
     }
 
@@ -58,6 +59,14 @@ impl Loop {
                 } else {
                     self.send_gateway(gateway, &gateway::Command::Heartbeat);
                 }
+            }
+            Action::RequestToHandler {
+                handler,
+                request,
+                payload,
+            } => self.send_to_handler(handler, request, payload),
+            Action::NoticeToHandler { handler, notice } => {
+                self.send_notice_to_handler(handler, &notice)
             }
             Action::ForgetWorker { .. } | Action::ForgetGateway { .. } => {}
         }

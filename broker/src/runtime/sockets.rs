@@ -11,7 +11,15 @@
 //!   wait: back-pressure, nothing lost;
 //! * toward a gateway ([`GATEWAY_HWM`]): the reply is dropped and counted (`IoCounters`); the broker never
 //!   waits on one gateway while others and the workers need it, and never buffers replies itself;
-//! * the control socket ([`CONTROL_HWM`]) carries one request at a time.
+//! * the control socket ([`CONTROL_HWM`]) carries one request at a time;
+//! * toward the handlers of a handler-backed service ([`handler_push_hwm`]): the engine never has more
+//!   than `max_outstanding` requests out, so the PUSH's queues are sized for those plus a disconnect
+//!   notice each; a PUSH that cannot take a request (no handler connected, or every handler's queue full)
+//!   makes the engine keep the request queued until it can ([`Event::HandlerBusy`]);
+//! * from handlers ([`HANDLER_REPLY_HWM`] on the SUB): beyond it libzmq stops reading the handler's
+//!   connection and the handler's PUB drops what it publishes (as with Mongrel2: PUB never waits).
+//!
+//! [`Event::HandlerBusy`]: crate::engine::Event::HandlerBusy
 
 use crate::zmq_async::{self, AsyncSocket, Hwm, LINGER_MS};
 
@@ -33,6 +41,15 @@ pub const GATEWAY_HWM: u32 = 10_000;
 
 /// Messages queued on the control socket.
 pub const CONTROL_HWM: u32 = 16;
+
+/// Replies queued from the handlers of one handler-backed service (the SUB's receive high-water mark).
+pub const HANDLER_REPLY_HWM: u32 = 10_000;
+
+/// Messages the PUSH of a handler-backed service queues per handler: every request the service may have
+/// outstanding plus a disconnect notice for each, and room for notices of requests already released.
+pub fn handler_push_hwm(max_outstanding: u32) -> Hwm {
+    hwm(max_outstanding.saturating_mul(2).saturating_add(64))
+}
 
 /// Largest control request or reply, in bytes.
 pub const MAX_CONTROL_BYTES: i64 = 64 * 1024;
@@ -93,6 +110,35 @@ pub(crate) fn router(
         "setsockopt ZMQ_ROUTER_HANDOVER",
     )?;
     bind(socket, endpoint)
+}
+
+/// The PUSH requests go out on to a service's Mongrel2 handlers (they connect PULL), bound at
+/// `send_spec` as Mongrel2 binds it.
+pub(crate) fn handler_push(
+    ctx: &zmq::Context,
+    send_spec: &str,
+    max_outstanding: u32,
+) -> Result<AsyncSocket, zmq_async::Error> {
+    let socket = configured(
+        ctx,
+        zmq::PUSH,
+        handler_push_hwm(max_outstanding),
+        MAX_FRAME_BYTES,
+    )?;
+    bind(socket, send_spec)
+}
+
+/// The SUB a service's Mongrel2 handlers publish replies to (they connect PUB), bound at `recv_spec` and
+/// subscribed to `recv_ident` as Mongrel2 does: a byte-prefix filter on whole reply frames, usually
+/// empty (everything).
+pub(crate) fn handler_sub(
+    ctx: &zmq::Context,
+    recv_spec: &str,
+    recv_ident: &[u8],
+) -> Result<AsyncSocket, zmq_async::Error> {
+    let socket = configured(ctx, zmq::SUB, hwm(HANDLER_REPLY_HWM), MAX_FRAME_BYTES)?;
+    option(socket.set_subscribe(recv_ident), "setsockopt ZMQ_SUBSCRIBE")?;
+    bind(socket, recv_spec)
 }
 
 /// The control REP socket.

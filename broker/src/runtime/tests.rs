@@ -5,6 +5,7 @@
 mod control;
 mod embedded;
 mod failures;
+mod handlers;
 mod standalone;
 
 use std::time::Duration;

@@ -119,3 +119,5 @@ pub const MAX_BROKER_LIVENESS: u64 = 100;
 pub const DEFAULT_BROKER_MAX_QUEUE: u64 = 1000;
 /// Largest `[broker] max_queue`.
 pub const MAX_BROKER_MAX_QUEUE: u64 = 1_000_000;
+/// Largest `[[broker.handler]] max_outstanding`.
+pub const MAX_BROKER_HANDLER_OUTSTANDING: u64 = 65_536;

@@ -158,6 +158,19 @@ pub(crate) struct RawBroker {
     pub heartbeat_interval: Option<String>,
     pub liveness: Option<u64>,
     pub max_queue: Option<u64>,
+    #[serde(default)]
+    pub handler: Vec<RawBrokerHandler>,
+}
+
+/// `[[broker.handler]]`: a service backed by Mongrel2-style handlers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawBrokerHandler {
+    pub service: String,
+    pub send_spec: String,
+    pub recv_spec: String,
+    pub recv_ident: Option<String>,
+    pub max_outstanding: u64,
 }
 
 /// A size written as a TOML integer (`4096`) or a string (`"16KiB"`).

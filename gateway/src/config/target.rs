@@ -112,6 +112,23 @@ pub struct Broker {
     pub max_queue: usize,
 }
 
+/// `[[broker.handler]]`: a service backed by unchanged Mongrel2 handlers: the
+/// broker binds PUSH at `send_spec` and SUB at `recv_spec` as Mongrel2 does,
+/// and caps the requests outstanding to them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerHandler {
+    /// The service the handlers serve.
+    pub service: String,
+    /// Where the broker binds PUSH (handlers connect PULL).
+    pub send_spec: Endpoint,
+    /// Where the broker binds SUB (handlers connect PUB).
+    pub recv_spec: Endpoint,
+    /// SUB subscription prefix (`""` = every reply).
+    pub recv_ident: String,
+    /// Requests outstanding to the handlers at most.
+    pub max_outstanding: u32,
+}
+
 /// Where the broker runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BrokerMode {
@@ -121,6 +138,8 @@ pub enum BrokerMode {
         workers: Endpoint,
         /// Where `scale0 ctl` connects (REP), if anywhere.
         control: Option<Endpoint>,
+        /// Services backed by Mongrel2-style handlers on sockets the broker binds.
+        handlers: Vec<BrokerHandler>,
     },
     /// A standalone `scale0 broker`: the gateway connects to its gateway endpoint.
     Connect {
@@ -175,11 +194,37 @@ impl Broker {
                     "an embedded broker needs the endpoint workers connect to",
                 )
             })?;
+            let mut handlers = Vec::with_capacity(raw.handler.len());
+            for (i, h) in raw.handler.iter().enumerate() {
+                let scope = format!("broker.handler[{i}]");
+                let max = check::count(
+                    field(&scope, "max_outstanding"),
+                    Some(h.max_outstanding),
+                    1,
+                    1,
+                    MAX_BROKER_HANDLER_OUTSTANDING,
+                )?;
+                handlers.push(BrokerHandler {
+                    service: check::text(field(&scope, "service"), &h.service, MAX_TEXT_BYTES)?,
+                    send_spec: check::endpoint(field(&scope, "send_spec"), &h.send_spec)?,
+                    recv_spec: check::endpoint(field(&scope, "recv_spec"), &h.recv_spec)?,
+                    recv_ident: h.recv_ident.clone().unwrap_or_default(),
+                    max_outstanding: u32::try_from(max).unwrap_or(u32::MAX),
+                });
+            }
             BrokerMode::Embedded {
                 workers,
                 control: endpoint("control", &raw.control)?,
+                handlers,
             }
         } else {
+            if !raw.handler.is_empty() {
+                return Err(check::invalid(
+                    field("broker", "handler"),
+                    "",
+                    "handler-backed services belong to the broker process: use embedded = true, or scale0 broker --handler",
+                ));
+            }
             let endpoint = endpoint("endpoint", &raw.endpoint)?.ok_or_else(|| {
                 check::invalid(
                     field("broker", "endpoint"),

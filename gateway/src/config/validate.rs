@@ -66,11 +66,27 @@ fn listeners(raw: &RawConfig, gateway: &Gateway) -> Result<Vec<Listener>, Error>
 fn check_targets(targets: &[Target], broker: Option<&Broker>) -> Result<(), Error> {
     let mut bound: HashSet<&str> = HashSet::new();
     if let Some(Broker {
-        mode: BrokerMode::Embedded { workers, control },
+        mode:
+            BrokerMode::Embedded {
+                workers,
+                control,
+                handlers,
+            },
         ..
     }) = broker
     {
         bound.insert(workers.as_str());
+        for h in handlers {
+            for endpoint in [&h.send_spec, &h.recv_spec] {
+                if !bound.insert(endpoint.as_str()) {
+                    return Err(Error::Duplicate {
+                        field: format!("broker.handler {}", h.service),
+                        what: "endpoint",
+                        value: endpoint.as_str().to_owned(),
+                    });
+                }
+            }
+        }
         if let Some(control) = control {
             if !bound.insert(control.as_str()) {
                 return Err(Error::Duplicate {

@@ -162,3 +162,23 @@ pub fn worker_identities(status: &serde_json::Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Endpoints, Heartbeat};
+
+    #[test]
+    fn fast_heartbeats_read_as_gateway_keys_and_a_death_time() {
+        let keys = Heartbeat::FAST.gateway_keys();
+        assert_eq!(keys, "heartbeat_interval = \"100ms\"\nliveness = 5\n");
+        assert_eq!(Heartbeat::FAST.death_time().as_millis(), 500);
+    }
+
+    #[test]
+    fn ipc_endpoints_are_distinct_sockets_in_the_directory() {
+        let endpoints = Endpoints::ipc(std::path::Path::new("/tmp/x"));
+        assert_eq!(endpoints.workers, "ipc:///tmp/x/workers");
+        assert_eq!(endpoints.gateways, "ipc:///tmp/x/gateways");
+        assert_eq!(endpoints.control, "ipc:///tmp/x/control");
+    }
+}
