@@ -8,6 +8,7 @@
 
 mod broker_restart;
 mod capacity;
+mod handlers;
 mod load;
 mod modes;
 mod spread;
