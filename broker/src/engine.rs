@@ -2,12 +2,12 @@
 //! `next_deadline()`. No sockets, no clock, no tasks: the I/O loop decodes frames into [`Event`]s, performs
 //! the [`Action`]s, and sleeps until `next_deadline()`.
 //!
-//! State is split by noun: the worker [`registry`], the per-service [`ready_queue`] of free slots and
-//! [`queue`] of waiting requests ([`services`]), the [`gateways`], the [`requests`] table with its
-//! deadlines, and peer liveness timers ([`timers`]). The behaviour is split by phase: [`dispatch`]
-//! (slots meet requests), [`worker_events`], [`gateway_events`], [`expiry`] (deadlines, liveness,
-//! heartbeats), [`control`] (drain, move, kick) and [`status`]. Services backed by Mongrel2 handlers
-//! ([`handlers`], [`handler_events`]) are pseudo-workers in the same tables.
+//! State is split by noun: the worker `registry`, the per-service `ready_queue` of free slots and
+//! `queue` of waiting requests (`services`), the `gateways`, the `requests` table with its
+//! deadlines, and peer liveness timers (`timers`). The behaviour is split by phase: `dispatch`
+//! (slots meet requests), `worker_events`, `gateway_events`, `expiry` (deadlines, liveness,
+//! heartbeats), `control` (drain, move, kick) and `status`. Services backed by Mongrel2 handlers
+//! (`handlers`, `handler_events`) are pseudo-workers in the same tables.
 
 mod config;
 mod control;

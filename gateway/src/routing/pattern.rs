@@ -1,7 +1,7 @@
 //! Mongrel2's pattern language (docs/mongrel2-protocol.md §6.4): Lua patterns with `\` as the escape
 //! character and `(`/`)` ignored. Route and host keys use it for the part after the literal text.
 //!
-//! We compile a pattern once, at config validation, into a list of [`Item`]s and match it with a
+//! We compile a pattern once, at config validation, into a list of `Item`s and match it with a
 //! small backtracking interpreter. Backtracking on a hostile path could take exponential time
 //! (`.*.*.*.*x`), so every match runs under [`MATCH_STEP_BUDGET`]; a match that would need more
 //! steps reports [`OverBudget`], which the router treats as "no match".
