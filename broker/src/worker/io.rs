@@ -180,11 +180,12 @@ impl Loop {
         loop {
             match (&self.io.wake).read(&mut buf) {
                 Ok(n) if n == buf.len() => {}
-                Ok(_) => return,
+                Ok(_) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => return,
+                Err(_) => break,
             }
         }
+        self.io.shared.woken();
     }
 
     /// One whole message, if one is waiting. A message with more than [`MAX_FRAMES`] frames is read to

@@ -26,6 +26,10 @@ pub(crate) struct Shared {
     pub(crate) abandoned: AtomicUsize,
     /// Write end of the wake socketpair; the I/O thread polls the read end.
     wake: UnixStream,
+    /// Set by the first user thread that wakes the I/O thread, cleared by the
+    /// I/O thread just before it drains the outbox: later wakers skip the
+    /// syscall while a wake-up is already on its way.
+    wake_pending: AtomicBool,
     /// The I/O thread, joined by the first [`super::Worker::shutdown`].
     thread: Mutex<Option<JoinHandle<()>>>,
 }
@@ -38,6 +42,7 @@ impl Shared {
             stopped: AtomicBool::new(false),
             abandoned: AtomicUsize::new(0),
             wake,
+            wake_pending: AtomicBool::new(false),
             thread: Mutex::new(None),
         }
     }
@@ -55,6 +60,12 @@ impl Shared {
             .take()
     }
 
+    /// Called by the I/O thread after it read the wake bytes and before it
+    /// drains the outbox, so a request queued from now on wakes it again.
+    pub(crate) fn woken(&self) {
+        self.wake_pending.store(false, Ordering::SeqCst);
+    }
+
     /// Whether a job of `epoch` is still the broker's business.
     pub(crate) fn is_current(&self, epoch: u64) -> bool {
         !self.stopped.load(Ordering::Acquire) && self.epoch.load(Ordering::Acquire) == epoch
@@ -63,10 +74,16 @@ impl Shared {
     /// Wakes the I/O thread. A full socketpair buffer means wake-ups are already pending, so
     /// `WouldBlock` needs no retry.
     fn wake(&self) {
+        if self.wake_pending.swap(true, Ordering::SeqCst) {
+            return;
+        }
         match (&self.wake).write(&[1]) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(error) => tracing::debug!(%error, "waking the worker's I/O thread failed"),
+            Err(error) => {
+                self.wake_pending.store(false, Ordering::SeqCst);
+                tracing::debug!(%error, "waking the worker's I/O thread failed");
+            }
         }
     }
 }
