@@ -17,7 +17,7 @@ fn hello_worker_answers_hello_and_echo_and_drains_on_shutdown() {
     };
     let (identity, ready) = broker.accept(1000);
     let Command::Ready { services, capacity } = ready else {
-        unreachable!()
+        panic!("expected READY, got {ready:?}");
     };
     let names: Vec<&str> = services.iter().map(|s| s.as_str()).collect();
     assert_eq!((names.as_slice(), capacity), (&["hello", "echo"][..], 1));
