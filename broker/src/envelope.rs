@@ -24,13 +24,7 @@ pub(crate) struct PrefixError {
 }
 
 /// How the request's headers were encoded, which decides the shape of its disconnect notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HeaderFormat {
-    /// `protocol='json'`: headers are a netstring holding a JSON object.
-    Json,
-    /// `protocol='tnetstring'`: headers are a tnetstring dict.
-    Tnetstring,
-}
+pub(crate) use mongrel2_compat::request::Protocol as HeaderFormat;
 
 /// The prefix of a Mongrel2 request message: `SENDER SP CONN_ID SP PATH SP HEADERS ...`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,18 +128,8 @@ fn id_list(rest: &[u8]) -> Option<&[u8]> {
 /// Builds the notice Mongrel2 sends a handler when a client connection goes away, in the request's format
 /// (`SENDER SP ID SP @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},` for JSON).
 pub(crate) fn disconnect_notice(sender: &[u8], conn_id: u32, format: HeaderFormat) -> Bytes {
-    const JSON: &[u8] = br#" @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},"#;
-    const TNET: &[u8] = br#" @* 16:6:METHOD,4:JSON,}21:{"type":"disconnect"},"#;
-    let tail = match format {
-        HeaderFormat::Json => JSON,
-        HeaderFormat::Tnetstring => TNET,
-    };
-    let id = conn_id.to_string();
-    let mut notice = Vec::with_capacity(sender.len() + 1 + id.len() + tail.len());
-    notice.extend_from_slice(sender);
-    notice.push(b' ');
-    notice.extend_from_slice(id.as_bytes());
-    notice.extend_from_slice(tail);
+    let mut notice = Vec::new();
+    mongrel2_compat::request::encode_disconnect(sender, u64::from(conn_id), format, &mut notice);
     Bytes::from(notice)
 }
 

@@ -26,7 +26,7 @@ pub fn accept_key(client_key: &[u8]) -> String {
 /// `0x88` close, `0x89` ping, `0x8A` pong). The FIN bit is always set because Mongrel2 reports
 /// whole messages; RSV bits are kept, since extensions are negotiated by the handler.
 pub fn flags_string(first_byte: u8) -> String {
-    format!("0x{:X}", first_byte | 0x80)
+    String::from_utf8_lossy(&crate::request::websocket_flags(first_byte)).into_owned()
 }
 
 /// Reads a `FLAGS` header value back into (FIN, opcode), so a handler can tell text from binary
