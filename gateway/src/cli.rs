@@ -34,6 +34,18 @@ pub enum Command {
         /// The TOML config file.
         config: PathBuf,
     },
+    /// Convert a Mongrel2 config (m2sh file or the SQLite database `m2sh load` made) into a
+    /// Scale0 TOML config; what cannot be converted is listed on stderr.
+    ImportMongrel2 {
+        /// The m2sh config file or config.sqlite.
+        file: PathBuf,
+        /// Write the TOML here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The server to convert (name or uuid) when several are defined; default: the first.
+        #[arg(long)]
+        server: Option<String>,
+    },
     /// Run a standalone broker that workers and gateways connect to.
     Broker(BrokerArgs),
     /// Ask a broker's control socket (status, drain, kick, reconnect).

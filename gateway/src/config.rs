@@ -32,9 +32,11 @@ mod error;
 mod host;
 pub mod limits;
 mod listener;
+mod mimetypes;
 mod raw;
 mod target;
 mod up;
+mod upload;
 mod validate;
 
 use std::io::Read;
@@ -50,6 +52,7 @@ pub use target::{
     TargetKind,
 };
 pub use up::UpEndpoints;
+pub use upload::{Cleanup, SlowClient, UploadStore, TEMP_STORE_SUFFIX};
 
 /// A validated configuration. Built only by [`Config::from_toml_str`] or [`Config::load`], so every
 /// value in it has passed its checks and every [`TargetId`] points into `targets`.
@@ -68,6 +71,11 @@ pub struct Config {
     pub targets: Vec<Target>,
     /// `[broker]`, required when a service target exists.
     pub broker: Option<Broker>,
+    /// `[mimetypes]`: Content-Types of `dir` targets by extension (lower case, no leading dot),
+    /// over the built-in table.
+    pub mimetypes: std::collections::BTreeMap<String, String>,
+    /// `[upload]`: where large request bodies are spooled; `None` → 413 for them.
+    pub upload: Option<UploadStore>,
 }
 
 impl Config {

@@ -44,6 +44,7 @@ pub struct Conn {
     registration: Registration,
     targets: Mutex<Targets>,
     finished: AtomicBool,
+    taken_over: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -66,9 +67,11 @@ impl Conn {
             registration: Registration {
                 replies: tx,
                 close: CancellationToken::new(),
+                output: crate::flow::Output::new(),
             },
             targets: Mutex::new(Targets::default()),
             finished: AtomicBool::new(false),
+            taken_over: AtomicBool::new(false),
         }
     }
 
@@ -77,6 +80,11 @@ impl Conn {
     /// then shuts it down and streaming responses stop.
     pub fn close_signal(&self) -> &CancellationToken {
         &self.registration.close
+    }
+
+    /// The reply bytes held for this client (crate::flow).
+    pub fn output(&self) -> &Arc<crate::flow::Output> {
+        &self.registration.output
     }
 
     /// Makes sure `target` delivers replies for this id, and remembers it as
@@ -116,6 +124,17 @@ impl Conn {
     pub fn client_gone(&self) {
         self.finish(!self.close_signal().is_cancelled());
         self.close_signal().cancel();
+    }
+
+    /// A WebSocket session owns the connection from now on (crate::websocket):
+    /// the HTTP server must not end it when hyper hands the socket over.
+    pub fn take_over(&self) {
+        self.taken_over.store(true, Ordering::Release);
+    }
+
+    /// Whether [`Conn::take_over`] was called.
+    pub fn is_taken_over(&self) -> bool {
+        self.taken_over.load(Ordering::Acquire)
     }
 
     fn lock_targets(&self) -> std::sync::MutexGuard<'_, Targets> {

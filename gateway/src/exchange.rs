@@ -49,7 +49,7 @@ pub struct ReplyState {
 pub async fn run(
     conn: Arc<Conn>,
     target: &Link,
-    frame: Vec<u8>,
+    frame: impl Into<crate::upload::Outgoing>,
     head_request: bool,
     info: SendInfo,
     deadlines: Deadlines,
@@ -69,6 +69,24 @@ pub async fn run(
             &mut events,
         )
         .map_err(|e| bad_reply(&conn, e))?;
+    // Uploads and flow control (crate::upload, crate::flow): the rest of a large body runs
+    // beside the wait for the reply; the reply's messages are tracked to the client.
+    let crate::upload::Outgoing {
+        frame,
+        upload,
+        output,
+    } = frame.into();
+    let mut flow = crate::flow::Tracker::start(conn.output().clone(), output.max_bytes, output.notifier);
+    let upload_credits = upload.as_ref().and_then(crate::upload::Upload::credits);
+    let mut uploading = upload.is_some();
+    let conn_id = conn.id;
+    let mut upload_run = std::pin::pin!(async move {
+        match upload {
+            Some(upload) => upload.run(conn_id, target).await,
+            None => Ok(None),
+        }
+    });
+    let mut temp_file = None;
     let submitted = Instant::now() + deadlines.reply;
     // A broker decides 503 (no worker in time) or 504 itself at `submitted`;
     // the gateway's own timer is a backstop a little later, should the
@@ -96,6 +114,7 @@ pub async fn run(
     let mut body = BytesMut::new();
     let mut ended = false;
     let mut closed = false;
+    let mut upgrade = None;
     loop {
         for event in events.drain(..) {
             match event {
@@ -103,13 +122,12 @@ pub async fn run(
                 Event::Body(b) => body.extend_from_slice(&b),
                 Event::End => ended = true,
                 Event::Informational(_) => {}
-                Event::Upgrade(_) => {
-                    give_up(&conn);
-                    return Err(Failure::NotImplemented(
-                        "protocol upgrades through handlers",
-                    ));
-                }
+                Event::Upgrade(h) => upgrade = Some(h),
             }
+        }
+        if let Some(h) = upgrade.take() {
+            // 101: the caller takes the connection over (WebSocket session).
+            return Ok(crate::websocket::switching(h, body.split().freeze()));
         }
         if head.is_some() || closed {
             break;
@@ -129,7 +147,19 @@ pub async fn run(
                 continue;
             }
             _ = conn.close_signal().cancelled() => None,
-            _ = tokio::time::sleep_until(deadline) => {
+            finished = &mut upload_run, if uploading => {
+                uploading = false;
+                match finished {
+                    Ok(file) => temp_file = file,
+                    Err(failure) => {
+                        give_up(&conn);
+                        return Err(failure);
+                    }
+                }
+                deadline = Instant::now() + deadlines.reply + target.backstop();
+                continue;
+            }
+            _ = tokio::time::sleep_until(deadline), if !uploading || !taken => {
                 // The request may leave in the instant the deadline passes:
                 // closing the connection (give_up) keeps a late answer from
                 // passing for the answer to the client's next request.
@@ -144,9 +174,15 @@ pub async fn run(
             }
         };
         taken = true;
+        if let (Some(ToConn::Credits(credits)), Some(upload)) = (&message, &upload_credits) {
+            upload.grant(*credits);
+        }
         let fed = match message {
-            Some(ToConn::Data(bytes)) => state.parser.feed(&bytes, &mut events),
-            Some(ToConn::KeepAlive) => {
+            Some(ToConn::Data(bytes)) => {
+                flow.message(bytes.len());
+                state.parser.feed(&bytes, &mut events)
+            }
+            Some(ToConn::KeepAlive | ToConn::Credits(_)) => {
                 deadline = Instant::now() + deadlines.reply;
                 Ok(())
             }
@@ -172,14 +208,16 @@ pub async fn run(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     if ended || closed {
-        *response.body_mut() = Body::full(body.freeze());
+        *response.body_mut() = Body::full(flow.chunk(body.freeze()));
         return Ok(response);
     }
     let (tx, streamed) = Body::channel(BODY_CHANNEL);
     *response.body_mut() = streamed;
-    let first = body.freeze();
+    let first = flow.chunk(body.freeze());
     tracker.spawn(async move {
-        pump(conn, &mut state, tx, first, deadlines.idle).await;
+        pump(conn, &mut state, tx, first, deadlines.idle, &mut flow).await;
+        // An upload's temp file lives until the reply is through (cleanup = "after_reply").
+        drop(temp_file);
     });
     Ok(response)
 }
@@ -191,6 +229,7 @@ async fn pump(
     tx: mpsc::Sender<Chunk>,
     first: Bytes,
     idle: Duration,
+    flow: &mut crate::flow::Tracker,
 ) {
     if !first.is_empty() && tx.send(Ok(first)).await.is_err() {
         return;
@@ -210,8 +249,11 @@ async fn pump(
             }
         };
         let (fed, closing) = match message {
-            Some(ToConn::Data(bytes)) => (state.parser.feed(&bytes, &mut events), false),
-            Some(ToConn::KeepAlive) => continue,
+            Some(ToConn::Data(bytes)) => {
+                flow.message(bytes.len());
+                (state.parser.feed(&bytes, &mut events), false)
+            }
+            Some(ToConn::KeepAlive | ToConn::Credits(_)) => continue,
             Some(ToConn::Close) => (state.parser.finish(&mut events), true),
             Some(ToConn::Cancel | ToConn::Fail { .. }) | None => {
                 let _client_gone = tx
@@ -231,7 +273,7 @@ async fn pump(
         for event in events.drain(..) {
             match event {
                 Event::Body(b) => {
-                    if tx.send(Ok(b)).await.is_err() {
+                    if tx.send(Ok(flow.chunk(b))).await.is_err() {
                         return;
                     }
                 }

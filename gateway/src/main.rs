@@ -41,6 +41,11 @@ fn run(command: Command) -> anyhow::Result<()> {
             scale0_gateway::up::run_gateway(loaded)
         }
         Command::Up { port } => scale0_gateway::up::run_up(port),
+        Command::ImportMongrel2 {
+            file,
+            output,
+            server,
+        } => import_mongrel2(&file, output.as_deref(), server),
         Command::Broker(args) => {
             let engine = scale0_broker::engine::Config {
                 heartbeat_interval: std::time::Duration::from_millis(args.heartbeat_ms.max(1)),
@@ -88,6 +93,27 @@ fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `scale0 import-mongrel2`: TOML to stdout or `output`, one stderr line per part not converted;
+/// an error when the input is unreadable or the result fails `scale0 check` (written anyway).
+fn import_mongrel2(
+    file: &std::path::Path,
+    output: Option<&std::path::Path>,
+    server: Option<String>,
+) -> anyhow::Result<()> {
+    use scale0_gateway::import;
+    let imported = import::import_file(file, &import::Options { server })?;
+    for warning in &imported.warnings {
+        eprintln!("scale0 import-mongrel2: {warning}");
+    }
+    match output {
+        Some(path) => std::fs::write(path, &imported.toml)?,
+        None => print!("{}", imported.toml),
+    }
+    imported
+        .check
+        .map_err(|e| anyhow::anyhow!("the converted config does not pass `scale0 check`: {e}"))
 }
 
 fn init_tracing(default_filter: &str) {

@@ -21,9 +21,10 @@ use crate::access_log::Logger;
 use crate::config::{self, BrokerMode, Cidr, Config, Listener, TargetKind};
 use crate::conn::{Conn, IdAllocator};
 use crate::idle::{Activity, Watch};
+use crate::registry::{Counted, Registry};
 use crate::routing::Router;
 use crate::target::{self, handler, Link};
-use crate::{http_reply, proxy_protocol, service};
+use crate::{control_port, http_reply, jssocket, proxy_protocol, service};
 
 /// hyper's smallest read buffer; `max_header_bytes` below it is enforced at it.
 const MIN_READ_BUFFER: usize = 8192;
@@ -41,6 +42,8 @@ pub struct App {
     pub router: Router,
     /// Running targets, by [`config::TargetId`] index (`None`: kind not served yet).
     pub targets: Vec<Option<Link>>,
+    /// Dir targets (static files served by the gateway), by target index; `None` for other kinds.
+    pub dirs: Vec<Option<target::dir::Dir>>,
     /// Conn id allocator.
     pub ids: IdAllocator,
     /// Peers whose X-Forwarded-For is trusted.
@@ -51,6 +54,12 @@ pub struct App {
     pub tracker: TaskTracker,
     /// The access log.
     pub access_log: Logger,
+    /// Proxy targets, by [`config::TargetId`] index (`None`: not a proxy).
+    pub proxies: Vec<Option<Arc<target::proxy::Proxy>>>,
+    /// Open client connections, for the control port.
+    pub registry: Arc<Registry>,
+    /// `[upload]`: where large request bodies are spooled (crate::upload).
+    pub upload: Option<config::UploadStore>,
 }
 
 /// A gateway with its sockets bound, ready to serve.
@@ -58,6 +67,7 @@ pub struct Gateway {
     app: Arc<App>,
     listeners: Vec<(TcpListener, Listener)>,
     shutdown_grace: Duration,
+    terminate: CancellationToken,
     _zmq: zmq::Context,
 }
 
@@ -116,12 +126,19 @@ impl Gateway {
                         },
                     )))
                 }
-                _ => {
-                    tracing::warn!(target_name = %target.name, "target kind not served yet; its routes answer 501");
-                    None
-                }
+                TargetKind::Proxy(_) => None,
+                TargetKind::Dir(_) => None,
             });
         }
+        let proxies = proxy_targets(config, &tracker, &shutdown)?;
+        let dirs = config
+            .targets
+            .iter()
+            .map(|t| match &t.kind {
+                TargetKind::Dir(d) => target::dir::Dir::new(&t.name, d, &config.mimetypes).map(Some),
+                _ => Ok(None),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut listeners = Vec::new();
         for l in &config.listeners {
             let socket = TcpListener::bind(l.bind)
@@ -130,19 +147,35 @@ impl Gateway {
             listeners.push((socket, l.clone()));
         }
         let access_log = Logger::start(&config.gateway.access_log, &tracker).await?;
+        let registry = Registry::new();
+        let terminate = CancellationToken::new();
+        let addrs: Vec<SocketAddr> = listeners
+            .iter()
+            .filter_map(|(l, _)| l.local_addr().ok())
+            .collect();
+        if let Some(control) =
+            control_port::Settings::from_config(config, &sender_id, &addrs, registry.clone())
+        {
+            control_port::spawn(&zmq, control, &tracker, shutdown.clone(), terminate.clone())?;
+        }
         let app = Arc::new(App {
             router: Router::new(config),
             targets,
+            dirs,
             ids: IdAllocator::default(),
             trusted_proxies: config.gateway.trusted_proxies.clone(),
             reply_limits: http_reply::Limits::default(),
             tracker,
             access_log,
+            proxies,
+            registry,
+            upload: config.upload.clone(),
         });
         Ok(Gateway {
             app,
             listeners,
             shutdown_grace: config.gateway.shutdown_grace,
+            terminate,
             _zmq: zmq,
         })
     }
@@ -170,7 +203,13 @@ impl Gateway {
         accept_tasks.close();
         accept_tasks.wait().await;
         self.app.tracker.close();
-        if tokio::time::timeout(self.shutdown_grace, self.app.tracker.wait())
+        let drained = async {
+            tokio::select! {
+                _ = self.app.tracker.wait() => {}
+                _ = self.terminate.cancelled() => {}
+            }
+        };
+        if tokio::time::timeout(self.shutdown_grace, drained)
             .await
             .is_err()
         {
@@ -227,7 +266,24 @@ async fn accept_loop(
                     (peer, Vec::new())
                 };
                 let conn = Arc::new(Conn::new(app2.ids.next(), peer, app2.reply_limits));
-                serve_connection(app2, conn, stream, early, builder, limits, shutdown).await;
+                // `@`/`<` first: a Mongrel2 JSON/XML socket, not HTTP.
+                let sniffed =
+                    jssocket::sniff(&stream, &early, limits.header_read_timeout).await;
+                let fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&stream));
+                let entry = app2
+                    .registry
+                    .register(&conn, fd, tokio::time::Instant::now());
+                let stream = Counted::new(stream, entry);
+                match sniffed {
+                    jssocket::Sniffed::Http => {
+                        serve_connection(app2, conn, stream, early, builder, limits, shutdown)
+                            .await
+                    }
+                    jssocket::Sniffed::Socket => {
+                        jssocket::serve(app2, conn, stream, early, shutdown).await
+                    }
+                    jssocket::Sniffed::Silent => conn.client_gone(),
+                }
                 drop(permit);
             }
             .instrument(span),
@@ -259,13 +315,14 @@ fn http_builder(settings: &Listener) -> auto::Builder<TokioExecutor> {
 async fn serve_connection(
     app: Arc<App>,
     conn: Arc<Conn>,
-    stream: TcpStream,
+    stream: Counted<TcpStream>,
     early: Vec<u8>,
     builder: auto::Builder<TokioExecutor>,
     limits: Arc<Listener>,
     shutdown: CancellationToken,
 ) {
     let activity = Activity::new();
+    let killed = stream.stats().killed().clone();
     let service = {
         let conn = conn.clone();
         let activity = activity.clone();
@@ -286,6 +343,11 @@ async fn serve_connection(
             connection.as_mut().graceful_shutdown();
             connection.as_mut().await
         }
+        _ = killed.cancelled() => {
+            tracing::debug!("killed from the control port");
+            conn.finish(false);
+            Ok(())
+        }
         _ = shutdown.cancelled() => {
             connection.as_mut().graceful_shutdown();
             connection.as_mut().await
@@ -294,7 +356,30 @@ async fn serve_connection(
     if let Err(e) = result {
         tracing::debug!("connection ended: {e}");
     }
-    conn.client_gone();
+    if !conn.is_taken_over() {
+        conn.client_gone();
+    }
+}
+
+/// Builds the connection pool of every `proxy` target, by target index.
+fn proxy_targets(
+    config: &Config,
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Vec<Option<Arc<target::proxy::Proxy>>>> {
+    let mut proxies = Vec::with_capacity(config.targets.len());
+    for target in &config.targets {
+        proxies.push(match &target.kind {
+            TargetKind::Proxy(p) => Some(Arc::new(target::proxy::Proxy::new(
+                &target.name,
+                p,
+                tracker,
+                shutdown.clone(),
+            )?)),
+            _ => None,
+        });
+    }
+    Ok(proxies)
 }
 
 /// Reads the PROXY header of a connection; returns the client address (the

@@ -100,6 +100,19 @@ async fn serve(
         entry.target = found.target.name.clone();
     }
     let settings = *found.settings;
+    if let Some(dir) = app.dirs.get(found.target_id.index()).and_then(Option::as_ref) {
+        return Ok(dir.serve(&parts, found.pattern, &app.tracker).await);
+    }
+    if let Some(proxy) = app.proxies.get(found.target_id.index()).and_then(Option::as_ref) {
+        let inbound = crate::target::proxy::Inbound {
+            parts,
+            body,
+            peer: conn.peer,
+            trusted_proxies: &app.trusted_proxies,
+            settings: &settings,
+        };
+        return proxy.serve(inbound, entry).await;
+    }
     let target = app
         .targets
         .get(found.target_id.index())
@@ -107,9 +120,11 @@ async fn serve(
         .ok_or(Failure::NotImplemented(
             "this kind of target is not served yet",
         ))?;
+    if crate::websocket::is_handshake(&parts.headers) {
+        return crate::websocket::serve(app, conn, parts, target, found.pattern, settings).await;
+    }
     {
         {
-            let body = read_body(&parts, body, &settings).await?;
             let ctx = translate::Context {
                 sender: target.sender(),
                 conn_id: conn.id,
@@ -119,9 +134,21 @@ async fn serve(
                 trusted_proxies: &app.trusted_proxies,
                 scheme: "http",
             };
-            let frame = translate::to_message(&parts, &body, &ctx).map_err(|_| {
-                Failure::BadRequest("request cannot be expressed as a Mongrel2 message")
-            })?;
+            // Large bodies take Mongrel2's upload ways (crate::upload); pieces of one request
+            // are never re-dispatched.
+            let setup = crate::upload::Setup {
+                settings: &settings,
+                store: app.upload.as_ref(),
+                target,
+                info: SendInfo { idempotent: false },
+            };
+            let frame = match crate::upload::prepare(&parts, body, &ctx, setup).await? {
+                crate::upload::Prepared::Inline(body) => {
+                    let body = read_body(&parts, body, &settings).await?;
+                    crate::upload::inline(&parts, &body, &ctx, setup)?
+                }
+                crate::upload::Prepared::Large(outgoing) => outgoing,
+            };
             let deadlines = Deadlines {
                 reply: settings.reply_timeout,
                 idle: settings.idle_timeout,

@@ -9,7 +9,9 @@
 //! and both are reached through a [`Link`].
 
 pub mod conns;
+pub mod dir;
 pub mod handler;
+pub mod proxy;
 pub mod service;
 
 use std::time::Duration;
@@ -34,6 +36,9 @@ pub enum ToConn {
     Cancel,
     /// The handler refreshed the connection's idle timer (`X ctl keep-alive`).
     KeepAlive,
+    /// The handler granted this many more bytes of a streamed upload (`X ctl credits`);
+    /// also refreshes the idle timer, like any ctl message.
+    Credits(u64),
     /// The broker failed the request (no worker, worker died, deadline).
     Fail {
         /// 502, 503 or 504.
@@ -51,6 +56,8 @@ pub struct Registration {
     /// Cancelled when the handler closes or cancels the connection, or when the
     /// client is too slow, so the connection task ends even while idle.
     pub close: CancellationToken,
+    /// Reply bytes held for the client, capped (crate::flow).
+    pub output: std::sync::Arc<crate::flow::Output>,
 }
 
 /// Why a request could not be handed to a target.
@@ -160,6 +167,15 @@ impl Link {
         match self {
             Link::Handler(h) => &h.settings.send_ident,
             Link::Service(s) => &s.settings.sender_id,
+        }
+    }
+
+    /// Queues a notice for the handler (no reply expected). Only handler targets can
+    /// take one; a service target returns false.
+    pub fn notify(&self, frame: Vec<u8>) -> bool {
+        match self {
+            Link::Handler(h) => h.notify(frame),
+            Link::Service(_) => false,
         }
     }
 

@@ -40,6 +40,17 @@ pub fn to_message(
     body: &[u8],
     ctx: &Context<'_>,
 ) -> Result<Vec<u8>, mongrel2_compat::request::BuildError> {
+    to_message_with(parts, body, ctx, |builder| builder)
+}
+
+/// [`to_message`] with a last say over the builder: WebSocket messages set
+/// their own `METHOD` and `FLAGS` on top of the handshake's keys.
+pub fn to_message_with(
+    parts: &Parts,
+    body: &[u8],
+    ctx: &Context<'_>,
+    adjust: impl for<'b> FnOnce(Builder<'b>) -> Builder<'b>,
+) -> Result<Vec<u8>, mongrel2_compat::request::BuildError> {
     let path_and_query = parts
         .uri
         .path_and_query()
@@ -81,8 +92,8 @@ pub fn to_message(
         .remote_addr(remote_addr.as_bytes())
         .x_forwarded_for((!trusted_xff).then_some(remote_addr.as_bytes()))
         .headers(headers)
-        .body(body)
-        .build()?;
+        .body(body);
+    let built = adjust(built).build()?;
     for dropped in &built.dropped {
         tracing::debug!(
             conn_id = ctx.conn_id,

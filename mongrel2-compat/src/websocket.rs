@@ -24,12 +24,14 @@
 
 mod frame;
 mod handshake;
+mod inbound;
 mod reassemble;
 
 pub use frame::{
     encode_client_frame, encode_frame, Decoded, Decoder, Frame, DEFAULT_MAX_FRAME_PAYLOAD,
 };
 pub use handshake::{accept_key, flags_byte, flags_string, parse_flags, GUID};
+pub use inbound::Inbound;
 pub use reassemble::{Message, Reassembler, DEFAULT_MAX_MESSAGE_SIZE};
 
 /// A frame opcode (RFC 6455 §5.2). Reserved opcodes are not representable: a peer that sends one

@@ -16,6 +16,7 @@ pub mod ports;
 pub mod procs;
 pub mod python;
 pub mod recorder;
+pub mod upstream;
 pub mod wait;
 
 /// Root of the repository (the workspace), for fixtures and scripts.

@@ -14,8 +14,12 @@ use std::time::Duration;
 
 use crate::{ports, wait};
 
+mod dir;
 mod handler;
 mod listeners;
+mod proxy;
+
+pub use dir::{DIR_BASE, DIR_DEFAULT_CTYPE, DIR_INDEX, DIR_ROUTES};
 
 pub use handler::{handshake, recv_within, Answer, RecordingHandler, PROBE_PATH, READY_DEADLINE};
 
@@ -40,6 +44,8 @@ pub struct Options {
     pub recv_ident: String,
     /// Extra `settings` entries, e.g. `("limits.content_length", "2048")`.
     pub settings: Vec<(String, String)>,
+    /// Route paths sent to the handler besides `/`, e.g. `@chat` for a JSON socket.
+    pub handler_routes: Vec<String>,
 }
 
 impl Default for Options {
@@ -49,6 +55,7 @@ impl Default for Options {
             send_ident: DEFAULT_SEND_IDENT.into(),
             recv_ident: String::new(),
             settings: Vec::new(),
+            handler_routes: Vec::new(),
         }
     }
 }
@@ -189,13 +196,17 @@ fn config_text(o: &Options, http_port: u16, send_spec: &str, recv_spec: &str) ->
     for (k, v) in &o.settings {
         let _infallible = write!(settings, ", \"{k}\": \"{v}\"");
     }
+    let mut routes = String::from("'/': handler");
+    for path in &o.handler_routes {
+        let _infallible = write!(routes, ", '{path}': handler");
+    }
     format!(
         r#"handler = Handler(send_spec='{send_spec}', send_ident='{send_ident}',
                   recv_spec='{recv_spec}', recv_ident='{recv_ident}', protocol='{protocol}')
 main = Server(uuid="{SERVER_UUID}", access_log="/logs/access.log", error_log="/logs/error.log",
     chroot="./", pid_file="/run/mongrel2.pid", default_host="localhost", name="peer",
     bind_addr="127.0.0.1", port={http_port},
-    hosts=[Host(name="localhost", routes={{'/': handler}})])
+    hosts=[Host(name="localhost", routes={{{routes}}})])
 settings = {{{settings}}}
 servers = [main]
 "#,

@@ -21,7 +21,7 @@ pub use process::Process;
 pub use worker::Worker;
 
 /// The binaries [`binary`] builds, all at once.
-pub const BINARIES: [&str; 3] = ["scale0", "hello-worker", "async-worker"];
+pub const BINARIES: [&str; 4] = ["scale0", "hello-worker", "async-worker", "ws-echo-worker"];
 
 /// The directory holding the built [`BINARIES`], or why building them failed (once per process).
 static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();

@@ -9,10 +9,16 @@
 
 mod e2e {
     pub mod broker;
+    pub mod control_port;
     pub mod differential;
     pub mod failures;
+    pub mod flow;
     pub mod handler_on_mongrel2;
     pub mod nginx_front;
+    pub mod proxy;
     pub mod python_handler;
     pub mod smoke;
+    pub mod static_files;
+    pub mod uploads;
+    pub mod websocket;
 }

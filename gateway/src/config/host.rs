@@ -52,6 +52,22 @@ pub struct RouteSettings {
     pub retry_after: Duration,
     /// Whether a non-idempotent request may be re-dispatched when its worker dies before replying.
     pub retryable: bool,
+    /// Large bodies go to the handler in credit-paced pieces instead of a temp file
+    /// (Mongrel2's `upload.stream`).
+    pub upload_stream: bool,
+    /// Requests carry `DOWNLOAD_CREDITS` and the handler gets a credits notice after each of its
+    /// messages is written (Mongrel2's `download.flow_control`).
+    pub download_credits: bool,
+    /// Reply bytes waiting for one client before it counts as slow.
+    pub max_output_bytes: u64,
+    /// What happens to a slow client: dropped, or its handler paced by credits.
+    pub slow_client: super::upload::SlowClient,
+    /// Largest frame payload a WebSocket client may send; beyond it the socket is closed.
+    pub websocket_max_frame_bytes: usize,
+    /// Largest reassembled WebSocket message; beyond it the socket is closed.
+    pub websocket_max_message_bytes: usize,
+    /// A WebSocket or JSON/XML socket silent both ways this long is closed.
+    pub websocket_idle_timeout: Duration,
 }
 
 impl RouteSettings {
@@ -86,6 +102,36 @@ impl RouteSettings {
             inline_body_bytes: check::to_usize(field(scope, "inline_body_bytes"), inline)?,
             retry_after: deadline("retry_after", raw.retry_after.as_ref(), base.retry_after)?,
             retryable: raw.retryable.unwrap_or(base.retryable),
+            upload_stream: raw.upload_stream.unwrap_or(base.upload_stream),
+            download_credits: raw.download_credits.unwrap_or(base.download_credits),
+            max_output_bytes: check::size(
+                field(scope, "max_output_bytes"),
+                raw.max_output_bytes.as_ref(),
+                base.max_output_bytes,
+                super::upload::MAX_OUTPUT_BYTES,
+            )?,
+            slow_client: super::upload::slow_client(
+                scope,
+                raw.slow_client.as_ref(),
+                base.slow_client,
+            )?,
+            websocket_max_frame_bytes: websocket_size(
+                scope,
+                "websocket_max_frame_bytes",
+                raw.websocket_max_frame_bytes.as_ref(),
+                base.websocket_max_frame_bytes,
+            )?,
+            websocket_max_message_bytes: websocket_size(
+                scope,
+                "websocket_max_message_bytes",
+                raw.websocket_max_message_bytes.as_ref(),
+                base.websocket_max_message_bytes,
+            )?,
+            websocket_idle_timeout: deadline(
+                "websocket_idle_timeout",
+                raw.websocket_idle_timeout.as_ref(),
+                base.websocket_idle_timeout,
+            )?,
         })
     }
 }
@@ -100,8 +146,31 @@ impl Default for RouteSettings {
             inline_body_bytes: DEFAULT_INLINE_BODY_BYTES as usize,
             retry_after: DEFAULT_RETRY_AFTER,
             retryable: false,
+            upload_stream: false,
+            download_credits: false,
+            max_output_bytes: super::upload::DEFAULT_MAX_OUTPUT_BYTES,
+            slow_client: super::upload::SlowClient::Drop,
+            websocket_max_frame_bytes: DEFAULT_WEBSOCKET_MAX_FRAME_BYTES as usize,
+            websocket_max_message_bytes: DEFAULT_WEBSOCKET_MAX_MESSAGE_BYTES as usize,
+            websocket_idle_timeout: DEFAULT_WEBSOCKET_IDLE_TIMEOUT,
         }
     }
+}
+
+/// A WebSocket cap: a size of at most [`MAX_WEBSOCKET_MESSAGE_BYTES`].
+fn websocket_size(
+    scope: &str,
+    key: &str,
+    raw: Option<&super::raw::RawSize>,
+    base: usize,
+) -> Result<usize, Error> {
+    let bytes = check::size(
+        field(scope, key),
+        raw,
+        u64::try_from(base).unwrap_or(u64::MAX),
+        MAX_WEBSOCKET_MESSAGE_BYTES,
+    )?;
+    check::to_usize(field(scope, key), bytes)
 }
 
 /// Validates every `[[host]]` against the sorted `targets`, and settles the default host.

@@ -109,6 +109,21 @@ pub const DEFAULT_INDEX_FILE: &str = "index.html";
 /// Default `default_ctype` of a `dir` target.
 pub const DEFAULT_CONTENT_TYPE: &str = "text/plain";
 
+/// Most `[mimetypes]` entries (Mongrel2's own table has about 1000).
+pub const MAX_MIMETYPES: usize = 4096;
+
+/// Longest `[mimetypes]` extension in bytes: Mongrel2's `limits.mime_ext_len`.
+pub const MAX_MIME_EXT_BYTES: usize = 128;
+
+/// Default `connect_timeout` of a `proxy` target: how long a TCP connect to the upstream may take.
+pub const DEFAULT_PROXY_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default `max_idle_per_host` of a `proxy` target: idle keep-alive connections kept to the upstream.
+pub const DEFAULT_PROXY_MAX_IDLE_PER_HOST: u64 = 32;
+/// Largest `max_idle_per_host` of a `proxy` target.
+pub const MAX_PROXY_MAX_IDLE_PER_HOST: u64 = 4096;
+/// Default `pool_idle_timeout` of a `proxy` target: an idle upstream connection is closed after it.
+pub const DEFAULT_PROXY_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Default `[broker] heartbeat_interval`.
 pub const DEFAULT_BROKER_HEARTBEAT: Duration = Duration::from_secs(1);
 /// Default `[broker] liveness` (intervals of silence before a peer is dead).
@@ -121,3 +136,16 @@ pub const DEFAULT_BROKER_MAX_QUEUE: u64 = 1000;
 pub const MAX_BROKER_MAX_QUEUE: u64 = 1_000_000;
 /// Largest `[[broker.handler]] max_outstanding`.
 pub const MAX_BROKER_HANDLER_OUTSTANDING: u64 = 65_536;
+
+/// Default `websocket_max_frame_bytes`: largest frame payload a WebSocket client may send (1 MiB).
+/// Mongrel2 has no cap (its read buffer grows to the frame's size).
+pub const DEFAULT_WEBSOCKET_MAX_FRAME_BYTES: u64 = 1024 * 1024;
+/// Default `websocket_max_message_bytes`: largest reassembled WebSocket message (1 MiB); each
+/// message travels to the handler as one ZeroMQ message.
+pub const DEFAULT_WEBSOCKET_MAX_MESSAGE_BYTES: u64 = 1024 * 1024;
+/// Largest `websocket_max_frame_bytes` and `websocket_max_message_bytes` (64 MiB, as
+/// [`MAX_INLINE_BODY_BYTES`]: a message is held in memory and sent as one ZeroMQ message).
+pub const MAX_WEBSOCKET_MESSAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Default `websocket_idle_timeout`: a WebSocket (or JSON/XML socket) silent both ways this long
+/// is closed; Mongrel2's reaper closes after `limits.min_ping` (120 s) without a client message.
+pub const DEFAULT_WEBSOCKET_IDLE_TIMEOUT: Duration = Duration::from_secs(120);

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::check::{self, field, Zero};
 use super::cidr::Cidr;
+use super::endpoint::Endpoint;
 use super::limits::*;
 use super::raw::{RawGateway, RawListener};
 use super::Error;
@@ -25,6 +26,8 @@ pub struct Gateway {
     pub trusted_proxies: Vec<Cidr>,
     /// How long in-flight requests may finish after a stop signal.
     pub shutdown_grace: Duration,
+    /// Where Mongrel2's control port (a REP socket) binds; `None` = no control port.
+    pub control_port: Option<Endpoint>,
 }
 
 /// Destination of the access log (`gateway.access_log`).
@@ -111,6 +114,11 @@ impl Gateway {
                 DEFAULT_SHUTDOWN_GRACE,
                 Zero::Allowed,
             )?,
+            control_port: raw
+                .control_port
+                .as_deref()
+                .map(|spec| check::endpoint(field(scope, "control_port"), spec))
+                .transpose()?,
         })
     }
 }

@@ -23,6 +23,9 @@ pub(crate) struct RawConfig {
     #[serde(default, rename = "target")]
     pub targets: BTreeMap<String, RawTarget>,
     pub broker: Option<RawBroker>,
+    #[serde(default)]
+    pub mimetypes: BTreeMap<String, String>,
+    pub upload: Option<super::upload::RawUpload>,
 }
 
 /// `[gateway]`.
@@ -35,6 +38,7 @@ pub(crate) struct RawGateway {
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
     pub shutdown_grace: Option<String>,
+    pub control_port: Option<String>,
 }
 
 /// One `[[listener]]`.
@@ -61,6 +65,13 @@ pub(crate) struct RawSettings {
     pub inline_body_bytes: Option<RawSize>,
     pub retry_after: Option<String>,
     pub retryable: Option<bool>,
+    pub upload_stream: Option<bool>,
+    pub download_credits: Option<bool>,
+    pub max_output_bytes: Option<RawSize>,
+    pub slow_client: Option<String>,
+    pub websocket_max_frame_bytes: Option<RawSize>,
+    pub websocket_max_message_bytes: Option<RawSize>,
+    pub websocket_idle_timeout: Option<String>,
 }
 
 /// One `[[host]]`.
@@ -87,6 +98,13 @@ pub(crate) struct RawRoute {
     pub inline_body_bytes: Option<RawSize>,
     pub retry_after: Option<String>,
     pub retryable: Option<bool>,
+    pub upload_stream: Option<bool>,
+    pub download_credits: Option<bool>,
+    pub max_output_bytes: Option<RawSize>,
+    pub slow_client: Option<String>,
+    pub websocket_max_frame_bytes: Option<RawSize>,
+    pub websocket_max_message_bytes: Option<RawSize>,
+    pub websocket_idle_timeout: Option<String>,
 }
 
 impl RawRoute {
@@ -99,6 +117,13 @@ impl RawRoute {
             inline_body_bytes: self.inline_body_bytes.clone(),
             retry_after: self.retry_after.clone(),
             retryable: self.retryable,
+            upload_stream: self.upload_stream,
+            download_credits: self.download_credits,
+            max_output_bytes: self.max_output_bytes.clone(),
+            slow_client: self.slow_client.clone(),
+            websocket_max_frame_bytes: self.websocket_max_frame_bytes.clone(),
+            websocket_max_message_bytes: self.websocket_max_message_bytes.clone(),
+            websocket_idle_timeout: self.websocket_idle_timeout.clone(),
         }
     }
 }
@@ -122,6 +147,7 @@ pub(crate) struct RawHandler {
     pub recv_spec: String,
     pub recv_ident: Option<String>,
     pub protocol: Option<String>,
+    pub raw_payload: Option<bool>,
 }
 
 /// `type = "service"`.
@@ -145,6 +171,10 @@ pub(crate) struct RawDir {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawProxy {
     pub url: String,
+    pub preserve_host: Option<bool>,
+    pub connect_timeout: Option<String>,
+    pub max_idle_per_host: Option<u64>,
+    pub pool_idle_timeout: Option<String>,
 }
 
 /// `[broker]`.

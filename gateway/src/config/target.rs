@@ -55,6 +55,9 @@ pub struct Handler {
     pub recv_ident: String,
     /// How request headers are encoded.
     pub protocol: Protocol,
+    /// Replies to JSON/XML-socket connections are written as sent instead of base64-encoded
+    /// (Mongrel2's `raw_payload`).
+    pub raw_payload: bool,
 }
 
 impl Handler {
@@ -96,6 +99,14 @@ pub struct Dir {
 pub struct Proxy {
     /// The upstream, `http://host[:port][/path]`.
     pub url: http::Uri,
+    /// Send the client's `Host` upstream (as Mongrel2 does), or the upstream's own authority.
+    pub preserve_host: bool,
+    /// Longest TCP connect to the upstream; then 502.
+    pub connect_timeout: std::time::Duration,
+    /// Idle keep-alive connections kept open to the upstream (0: no reuse).
+    pub max_idle_per_host: usize,
+    /// How long an idle upstream connection is kept before it is closed.
+    pub pool_idle_timeout: std::time::Duration,
 }
 
 /// `[broker]`: the service broker endpoint. `scale0 up` binds it for workers (embedded broker);
@@ -299,6 +310,7 @@ fn handler(scope: &str, raw: &RawHandler) -> Result<Handler, Error> {
             true,
         )?,
         protocol,
+        raw_payload: raw.raw_payload.unwrap_or(false),
     })
 }
 
@@ -374,5 +386,30 @@ fn proxy(scope: &str, raw: &RawProxy) -> Result<Proxy, Error> {
     if url.query().is_some() {
         return Err(bad("must not have a query"));
     }
-    Ok(Proxy { url })
+    let connect_timeout = check::duration(
+        field(scope, "connect_timeout"),
+        raw.connect_timeout.as_ref(),
+        DEFAULT_PROXY_CONNECT_TIMEOUT,
+        check::Zero::Rejected,
+    )?;
+    let pool_idle_timeout = check::duration(
+        field(scope, "pool_idle_timeout"),
+        raw.pool_idle_timeout.as_ref(),
+        DEFAULT_PROXY_POOL_IDLE_TIMEOUT,
+        check::Zero::Rejected,
+    )?;
+    let max_idle = check::count(
+        field(scope, "max_idle_per_host"),
+        raw.max_idle_per_host,
+        DEFAULT_PROXY_MAX_IDLE_PER_HOST,
+        0,
+        MAX_PROXY_MAX_IDLE_PER_HOST,
+    )?;
+    Ok(Proxy {
+        url,
+        preserve_host: raw.preserve_host.unwrap_or(true),
+        connect_timeout,
+        max_idle_per_host: check::to_usize(field(scope, "max_idle_per_host"), max_idle)?,
+        pool_idle_timeout,
+    })
 }

@@ -148,6 +148,7 @@ fn full_config_validates_into_typed_values() {
         inline_body_bytes: 4096,
         retry_after: Duration::from_secs(3),
         retryable: true,
+        ..RouteSettings::default()
     };
     assert_eq!(api.settings, expected);
     let svc = &config.hosts[0].routes[1];

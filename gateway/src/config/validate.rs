@@ -24,6 +24,7 @@ pub(crate) fn validate(raw: &RawConfig) -> Result<Config, Error> {
     let broker = raw.broker.as_ref().map(Broker::from_raw).transpose()?;
     check_targets(&targets, broker.as_ref())?;
     let hosts = host::hosts(&raw.hosts, &targets, &defaults)?;
+    let upload = super::upload::check(raw.upload.as_ref(), &defaults, &hosts)?;
     Ok(Config {
         gateway,
         listeners,
@@ -31,6 +32,8 @@ pub(crate) fn validate(raw: &RawConfig) -> Result<Config, Error> {
         hosts,
         targets,
         broker,
+        upload,
+        mimetypes: super::mimetypes::mimetypes(&raw.mimetypes)?,
     })
 }
 

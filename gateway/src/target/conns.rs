@@ -41,10 +41,17 @@ impl ConnTable {
             message,
             ToConn::Close | ToConn::Cancel | ToConn::Fail { .. }
         );
-        let delivered = registration.replies.try_send(message).is_ok();
+        let admitted = match &message {
+            ToConn::Data(bytes) => registration
+                .output
+                .admit(u64::try_from(bytes.len()).unwrap_or(u64::MAX)),
+            _ => true,
+        };
+        let delivered = admitted && registration.replies.try_send(message).is_ok();
         if !delivered {
             tracing::info!(
                 conn_id,
+                admitted,
                 "client too slow: reply queue full; dropping the connection"
             );
         }
@@ -76,6 +83,9 @@ impl ConnTable {
                 Kind::Data(_) => ToConn::Data(body.clone()),
                 Kind::Close => ToConn::Close,
                 Kind::Extended(Extended::Ctl(ctl)) if ctl.cancel => ToConn::Cancel,
+                Kind::Extended(Extended::Ctl(ctl)) if ctl.credits.is_some_and(|c| c > 0) => {
+                    ToConn::Credits(ctl.credits.and_then(|c| u64::try_from(c).ok()).unwrap_or(0))
+                }
                 Kind::Extended(Extended::Ctl(_)) => ToConn::KeepAlive,
                 // Mongrel2 drops the connection for an unknown extension key.
                 Kind::Extended(_) => ToConn::Cancel,
@@ -98,6 +108,7 @@ mod tests {
             Registration {
                 replies: tx,
                 close: CancellationToken::new(),
+                output: crate::flow::Output::new(),
             },
             rx,
         )
