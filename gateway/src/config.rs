@@ -52,7 +52,8 @@ pub use target::{
     TargetKind,
 };
 pub use up::UpEndpoints;
-pub use upload::{Cleanup, SlowClient, UploadStore, TEMP_STORE_SUFFIX};
+pub use limits::TEMP_STORE_SUFFIX;
+pub use upload::{Cleanup, SlowClient, UploadStore};
 
 /// A validated configuration. Built only by [`Config::from_toml_str`] or [`Config::load`], so every
 /// value in it has passed its checks and every [`TargetId`] points into `targets`.

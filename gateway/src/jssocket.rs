@@ -94,7 +94,10 @@ pub async fn serve<IO: AsyncRead + AsyncWrite + Unpin>(
     };
     tracing::debug!(conn_id = conn.id, ?end, "JSON/XML socket ended");
     if let End::Protocol(e) = &end {
-        tracing::info!(conn_id = conn.id, "JSON/XML socket client broke the protocol: {e}");
+        tracing::info!(
+            conn_id = conn.id,
+            "JSON/XML socket client broke the protocol: {e}"
+        );
     }
     let _best_effort = io.shutdown().await;
     if !matches!(end, End::HandlerClosed | End::Dropped) {

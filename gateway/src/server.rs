@@ -21,7 +21,7 @@ use crate::access_log::Logger;
 use crate::config::{self, BrokerMode, Cidr, Config, Listener, TargetKind};
 use crate::conn::{Conn, IdAllocator};
 use crate::idle::{Activity, Watch};
-use crate::registry::{Counted, Registry};
+use crate::registry::{Counted, Kind, Registry};
 use crate::routing::Router;
 use crate::target::{self, handler, Link};
 use crate::{control_port, http_reply, jssocket, proxy_protocol, service};
@@ -60,6 +60,8 @@ pub struct App {
     pub registry: Arc<Registry>,
     /// `[upload]`: where large request bodies are spooled (crate::upload).
     pub upload: Option<config::UploadStore>,
+    /// Cancelled when the gateway stops: sessions that outlive a request (WebSockets) end on it.
+    pub shutdown: CancellationToken,
 }
 
 /// A gateway with its sockets bound, ready to serve.
@@ -170,6 +172,7 @@ impl Gateway {
             proxies,
             registry,
             upload: config.upload.clone(),
+            shutdown: shutdown.clone(),
         });
         Ok(Gateway {
             app,
@@ -276,10 +279,17 @@ async fn accept_loop(
                 let stream = Counted::new(stream, entry);
                 match sniffed {
                     jssocket::Sniffed::Http => {
+                        let held = conn.clone();
                         serve_connection(app2, conn, stream, early, builder, limits, shutdown)
-                            .await
+                            .await;
+                        // A WebSocket session took the socket over: it still counts
+                        // against max_connections until it ends.
+                        if held.is_taken_over() {
+                            held.close_signal().cancelled().await;
+                        }
                     }
                     jssocket::Sniffed::Socket => {
+                        stream.stats().set_kind(Kind::Socket);
                         jssocket::serve(app2, conn, stream, early, shutdown).await
                     }
                     jssocket::Sniffed::Silent => conn.client_gone(),

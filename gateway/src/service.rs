@@ -121,7 +121,16 @@ async fn serve(
             "this kind of target is not served yet",
         ))?;
     if crate::websocket::is_handshake(&parts.headers) {
-        return crate::websocket::serve(app, conn, parts, target, found.pattern, settings).await;
+        let response =
+            crate::websocket::serve(app, conn, parts, target, found.pattern, settings).await;
+        if response
+            .as_ref()
+            .is_ok_and(|r| r.status() == http::StatusCode::SWITCHING_PROTOCOLS)
+        {
+            app.registry
+                .set_kind(conn.id, crate::registry::Kind::WebSocket);
+        }
+        return response;
     }
     {
         {
@@ -147,7 +156,7 @@ async fn serve(
                     let body = read_body(&parts, body, &settings).await?;
                     crate::upload::inline(&parts, &body, &ctx, setup)?
                 }
-                crate::upload::Prepared::Large(outgoing) => outgoing,
+                crate::upload::Prepared::Large(outgoing) => *outgoing,
             };
             let deadlines = Deadlines {
                 reply: settings.reply_timeout,

@@ -170,7 +170,7 @@ pub enum Prepared {
     /// Small body: read it whole (service's `read_body`), then call [`inline`].
     Inline(Incoming),
     /// Large body: message 1 and the upload.
-    Large(Outgoing),
+    Large(Box<Outgoing>),
 }
 
 /// Everything [`prepare`] and [`inline`] need besides the request.
@@ -240,11 +240,11 @@ pub async fn prepare(
         reply: setup.settings.reply_timeout,
         info: setup.info,
     };
-    Ok(Prepared::Large(Outgoing {
+    Ok(Prepared::Large(Box::new(Outgoing {
         frame,
         upload: Some(upload),
         output: output(setup, ctx.conn_id),
-    }))
+    })))
 }
 
 /// The message for a small body read whole.
@@ -299,11 +299,11 @@ async fn stream_upload(
         reply: setup.settings.reply_timeout,
         info: setup.info,
     };
-    Ok(Prepared::Large(Outgoing {
+    Ok(Prepared::Large(Box::new(Outgoing {
         frame,
         upload: Some(upload),
         output: output(setup, ctx.conn_id),
-    }))
+    })))
 }
 
 /// Whether requests carry `DOWNLOAD_CREDITS` (handler targets with `download_credits`).

@@ -32,7 +32,7 @@ use crate::server::App;
 use crate::target::{Link, SendInfo};
 use crate::translate;
 
-pub use session::{Limits, MAX_PENDING_SENDS, READ_CHUNK};
+pub use session::{Limits, IDLE_READ_CHUNK, MAX_PENDING_SENDS, READ_CHUNK};
 
 /// Whether a request is a WebSocket handshake by Mongrel2's rule (`Request_is_websocket`): it has
 /// `Sec-WebSocket-Key`, `Sec-WebSocket-Version` and `Host`, `Upgrade` is `websocket` (any case)
@@ -145,6 +145,7 @@ pub async fn serve(
         pattern: pattern.to_owned(),
         trusted_proxies: app.trusted_proxies.clone(),
         limits: Limits::from_settings(&settings),
+        shutdown: app.shutdown.clone(),
     };
     let conn = conn.clone();
     app.tracker.spawn(async move {

@@ -103,6 +103,19 @@ fn without_mimetypes(toml: &str) -> String {
     out
 }
 
+/// A warning each example must produce: the thing in it Scale0 has no equivalent for.
+const EXPECTED_WARNINGS: &[(&str, &str)] = &[
+    (
+        "configs-filters",
+        "Filter \"/usr/local/lib/mongrel2/filters/null.so\"",
+    ),
+    ("configs-multi", "3 servers defined"),
+    ("configs-complex", "\"zeromq.threads\""),
+    ("configs-mongrel2", "\"upload.temp_store\": value"),
+    ("ws-mongrel2", "\"limits.min_ping\""),
+    ("ws-mongrel2", "Server(matching=...)"),
+];
+
 #[test]
 fn every_debian_example_converts_and_passes_scale0_check() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,6 +130,13 @@ fn every_debian_example_converts_and_passes_scale0_check() {
             warnings.iter().any(|w| w.contains("chroot=")),
             "{conf:?}: every example sets chroot, which is not converted: {warnings:#?}"
         );
+        let name = conf.file_stem().unwrap().to_string_lossy();
+        if let Some((_, expected)) = EXPECTED_WARNINGS.iter().find(|(n, _)| *n == name) {
+            assert!(
+                warnings.iter().any(|w| w.contains(expected)),
+                "{name}: no warning containing {expected:?}: {warnings:#?}"
+            );
+        }
         let check = scale0(&["check".as_ref(), out.as_os_str()]);
         assert!(
             check.status.success(),

@@ -13,7 +13,7 @@
 //! are kept alive, so a pooling proxy shows as several requests on one
 //! connection. It stops (closing every connection) when dropped.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,6 +21,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::wait;
+
+mod wire;
+
+use wire::{read_body, read_head};
 
 /// Bytes of a `/gated/` response sent before the gate.
 pub const GATE_BYTES: usize = 64 * 1024;
@@ -57,7 +61,7 @@ impl Seen {
 }
 
 #[derive(Default)]
-struct State {
+pub(crate) struct State {
     requests: Mutex<Vec<Seen>>,
     streams: Mutex<Vec<TcpStream>>,
     body_bytes: AtomicU64,
@@ -171,110 +175,14 @@ fn serve(stream: TcpStream, conn: usize, state: &State) -> anyhow::Result<()> {
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     loop {
-        let Some((method, target, headers)) = read_head(&mut reader)? else {
+        let Some(mut seen) = read_head(&mut reader, conn)? else {
             return Ok(());
-        };
-        let mut seen = Seen {
-            conn,
-            method,
-            target,
-            headers,
-            body_len: 0,
         };
         let body = read_body(&mut reader, &seen, state)?;
         seen.body_len = body.len;
         lock(&state.requests).push(seen.clone());
         respond(&mut writer, &seen, &body.kept, state)?;
     }
-}
-
-/// Reads a request head; `None` at a clean EOF.
-fn read_head(
-    reader: &mut impl BufRead,
-) -> anyhow::Result<Option<(String, String, Vec<(String, String)>)>> {
-    let mut lines = Vec::new();
-    let mut total = 0;
-    loop {
-        let mut line = String::new();
-        let n = reader.read_line(&mut line)?;
-        if n == 0 {
-            anyhow::ensure!(lines.is_empty(), "EOF inside a request head");
-            return Ok(None);
-        }
-        total += n;
-        anyhow::ensure!(total <= MAX_HEAD, "request head over {MAX_HEAD} bytes");
-        let line = line.trim_end_matches(['\r', '\n']).to_owned();
-        if line.is_empty() {
-            break;
-        }
-        lines.push(line);
-    }
-    let request_line = lines.first().cloned().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let method = parts.next().unwrap_or_default().to_owned();
-    let target = parts.next().unwrap_or_default().to_owned();
-    let headers = lines[1..]
-        .iter()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    Ok(Some((method, target, headers)))
-}
-
-struct Body {
-    len: u64,
-    kept: Vec<u8>,
-}
-
-/// Reads the body by its framing, counting bytes into `state` as they come.
-fn read_body(reader: &mut impl BufRead, seen: &Seen, state: &State) -> anyhow::Result<Body> {
-    let mut body = Body {
-        len: 0,
-        kept: Vec::new(),
-    };
-    let take = |reader: &mut dyn Read, n: u64, body: &mut Body| -> anyhow::Result<()> {
-        let mut left = n;
-        let mut buf = vec![0u8; 64 * 1024];
-        while left > 0 {
-            let want = usize::try_from(left.min(buf.len() as u64))?;
-            let got = reader.read(&mut buf[..want])?;
-            anyhow::ensure!(got > 0, "EOF inside a request body");
-            state.body_bytes.fetch_add(got as u64, Ordering::SeqCst);
-            if body.len + (got as u64) <= ECHO_MAX {
-                body.kept.extend_from_slice(&buf[..got]);
-            }
-            body.len += got as u64;
-            left -= got as u64;
-        }
-        Ok(())
-    };
-    if seen
-        .header("transfer-encoding")
-        .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
-    {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size)?;
-            let size = u64::from_str_radix(size.trim().split(';').next().unwrap_or(""), 16)?;
-            if size == 0 {
-                let mut trailer = String::new();
-                while reader.read_line(&mut trailer)? > 2 {
-                    trailer.clear();
-                }
-                return Ok(body);
-            }
-            take(reader, size, &mut body)?;
-            let mut crlf = String::new();
-            reader.read_line(&mut crlf)?;
-        }
-    }
-    let declared = seen
-        .header("content-length")
-        .map(|v| v.parse::<u64>())
-        .transpose()?
-        .unwrap_or(0);
-    take(reader, declared, &mut body)?;
-    Ok(body)
 }
 
 /// Answers one request according to its path.

@@ -14,6 +14,7 @@ mod e2e {
     pub mod failures;
     pub mod flow;
     pub mod handler_on_mongrel2;
+    pub mod import;
     pub mod nginx_front;
     pub mod proxy;
     pub mod python_handler;

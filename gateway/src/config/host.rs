@@ -108,7 +108,7 @@ impl RouteSettings {
                 field(scope, "max_output_bytes"),
                 raw.max_output_bytes.as_ref(),
                 base.max_output_bytes,
-                super::upload::MAX_OUTPUT_BYTES,
+                MAX_OUTPUT_BYTES,
             )?,
             slow_client: super::upload::slow_client(
                 scope,
@@ -148,7 +148,7 @@ impl Default for RouteSettings {
             retryable: false,
             upload_stream: false,
             download_credits: false,
-            max_output_bytes: super::upload::DEFAULT_MAX_OUTPUT_BYTES,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
             slow_client: super::upload::SlowClient::Drop,
             websocket_max_frame_bytes: DEFAULT_WEBSOCKET_MAX_FRAME_BYTES as usize,
             websocket_max_message_bytes: DEFAULT_WEBSOCKET_MAX_MESSAGE_BYTES as usize,

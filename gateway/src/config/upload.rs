@@ -7,19 +7,10 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::check::{self, field};
+use super::limits::{
+    DEFAULT_TEMP_STORE_MODE, MAX_TEMP_STORE_BYTES, TEMP_STORE_SUFFIX,
+};
 use super::Error;
-
-/// Largest `temp_store` template in bytes (a path).
-pub const MAX_TEMP_STORE_BYTES: usize = 1024;
-/// The suffix a `temp_store` template must end with, replaced by random characters (`mkstemp`).
-pub const TEMP_STORE_SUFFIX: &str = "XXXXXX";
-/// Default `temp_store_mode`: Mongrel2 1.12's `0600` (its docs say 0666; the code says 0600).
-pub const DEFAULT_TEMP_STORE_MODE: u32 = 0o600;
-/// Default `max_output_bytes`: bytes of reply waiting for one client connection before it counts
-/// as slow (Mongrel2 allows 16 messages, or 100 KiB with `download.flow_control`).
-pub const DEFAULT_MAX_OUTPUT_BYTES: u64 = 102_400;
-/// Largest `max_output_bytes` (64 MiB, the largest reply message a handler may send).
-pub const MAX_OUTPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// `[upload]` as serde reads it.
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -116,43 +116,7 @@ impl<'a> Loader<'a> {
         let name = p.text("name")?.unwrap_or_default();
         let matching = p.text("matching")?.unwrap_or_else(|| name.clone());
         let label = format!("Host {name:?}");
-        let mut routes: Vec<Route> = Vec::new();
-        match p.take("routes").map(|e| (e, self.deref(e))) {
-            None => {}
-            Some((
-                _,
-                Ok(Expr {
-                    value: Value::Dict(pairs),
-                    ..
-                }),
-            )) => {
-                for (path, target) in pairs {
-                    let object = format!("{label} route {path:?}");
-                    match self.target(target) {
-                        Ok(target) => {
-                            routes.retain(|r| &r.path != path);
-                            routes.push(Route {
-                                path: path.clone(),
-                                target,
-                            });
-                        }
-                        Err(reason) => skipped.push(Warning::new(
-                            object,
-                            format!("{reason}; m2sh skips this route too"),
-                        )),
-                    }
-                }
-            }
-            Some((expr, Ok(other))) => skipped.push(Warning::new(
-                &label,
-                format!(
-                    "routes at {} is {}, not a dict; m2sh loads no routes either",
-                    expr.pos,
-                    other.value.describe()
-                ),
-            )),
-            Some((_, Err(reason))) => skipped.push(Warning::new(&label, reason)),
-        }
+        let routes = self.routes(&label, p.take("routes"), skipped);
         p.ignore("maintenance");
         p.finish(&label, skipped);
         Ok(Host {
@@ -162,8 +126,65 @@ impl<'a> Loader<'a> {
         })
     }
 
-    /// A route's target; `Err` says why m2sh would skip the route.
-    fn target(&self, expr: &'a Expr) -> Result<Target, String> {
+    /// The `routes` dict of host `label`; entries m2sh would skip are warnings.
+    fn routes(
+        &self,
+        label: &str,
+        routes: Option<&'a Expr>,
+        skipped: &mut Vec<Warning>,
+    ) -> Vec<Route> {
+        let Some(expr) = routes else {
+            return Vec::new();
+        };
+        let pairs = match self.deref(expr) {
+            Ok(Expr {
+                value: Value::Dict(pairs),
+                ..
+            }) => pairs,
+            Ok(other) => {
+                skipped.push(Warning::new(
+                    label,
+                    format!(
+                        "routes at {} is {}, not a dict; m2sh loads no routes either",
+                        expr.pos,
+                        other.value.describe()
+                    ),
+                ));
+                return Vec::new();
+            }
+            Err(reason) => {
+                skipped.push(Warning::new(label, reason));
+                return Vec::new();
+            }
+        };
+        let mut routes: Vec<Route> = Vec::new();
+        for (path, target) in pairs {
+            let object = format!("{label} route {path:?}");
+            match self.target(target, &object, skipped) {
+                Ok(target) => {
+                    routes.retain(|r| &r.path != path);
+                    routes.push(Route {
+                        path: path.clone(),
+                        target,
+                    });
+                }
+                Err(reason) => skipped.push(Warning::new(
+                    object,
+                    format!("{reason}; m2sh skips this route too"),
+                )),
+            }
+        }
+        routes
+    }
+
+    /// A route's target; `Err` says why m2sh would skip the route. Unknown parameters are
+    /// warnings naming `object`.
+    fn target(
+        &self,
+        expr: &'a Expr,
+        object: &str,
+        skipped: &mut Vec<Warning>,
+    ) -> Result<Target, String> {
         let resolved = self.deref(expr)?;
         let Value::Class { name, params } = &resolved.value else {
             return Err(format!(
@@ -201,6 +222,7 @@ impl<'a> Loader<'a> {
                 ))
             }
         };
+        p.finish(object, skipped);
         Ok(target)
     }
 

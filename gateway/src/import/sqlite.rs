@@ -266,3 +266,6 @@ fn sql_error(path: &Path, what: &str, error: rusqlite::Error) -> Error {
         error,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -209,3 +209,39 @@ fn keys_other_engineers_added_are_filled() {
     }
     assert!(!out.toml.contains("ipc://ignored"));
 }
+
+#[test]
+fn tls_and_plugins_are_reported() {
+    let out = imported(
+        "h = Handler(send_spec='tcp://127.0.0.1:1', recv_spec='tcp://127.0.0.1:2')\n\
+         main = Server(uuid='u', port=1, use_ssl=1, filters=[Filter(name='/f.so')],\n\
+           xrequests=[Xrequest(name='/x.so')], hosts=[Host(name='h', routes={'/': h})])\n\
+         servers = [main]",
+    );
+    let lines: Vec<String> = out.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(lines.len(), 4, "{lines:#?}");
+    assert!(lines[0].contains("use_ssl=1"));
+    assert!(lines[1].contains("Filter \"/f.so\""));
+    assert!(lines[2].contains("Xrequest \"/x.so\""));
+    assert!(lines[3].contains("no default_host"));
+}
+
+#[test]
+fn target_names_with_dots_are_quoted_keys() {
+    let out = imported(
+        "main = Server(uuid='u', port=1, hosts=[Host(name='h', routes={\n\
+           '/favicon.ico': Dir(base='/srv/icons/'), '/': Proxy(addr='::1', port=81)})])\n\
+         servers = [main]",
+    );
+    out.check.as_ref().unwrap();
+    assert!(
+        out.toml.contains("[target.\"favicon.ico\"]"),
+        "{}",
+        out.toml
+    );
+    assert!(
+        out.toml.contains("url = \"http://[::1]:81\""),
+        "{}",
+        out.toml
+    );
+}

@@ -63,6 +63,20 @@ impl Out {
     }
 }
 
+/// `name` as a TOML key: bare when it can be (`A-Z a-z 0-9 _ -`), else quoted, so a target
+/// named `favicon.ico` is `[target."favicon.ico"]`, not a nested table.
+pub fn key(name: &str) -> String {
+    let bare = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if bare {
+        name.to_owned()
+    } else {
+        string(name)
+    }
+}
+
 /// `value` as a TOML string: a literal string (`'...'`) when it holds a backslash and can be one,
 /// else a basic string (`"..."`) with `\` `"` and control characters escaped.
 pub fn string(value: &str) -> String {
@@ -115,6 +129,13 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_bare_only_when_they_can_be() {
+        assert_eq!(key("chat-handler_2"), "chat-handler_2");
+        assert_eq!(key("favicon.ico"), "\"favicon.ico\"");
+        assert_eq!(key(".ttf"), "\".ttf\"");
+    }
+
+    #[test]
     fn comments_align_and_lines_end() {
         let mut out = Out::default();
         out.section("", "[gateway]", None);
@@ -125,5 +146,12 @@ mod tests {
         assert_eq!(lines[0], "[gateway]");
         assert_eq!(lines[1].find('#'), Some(COMMENT_COLUMN));
         assert_eq!(&lines[2..], ["  # a", "  #", "  # b"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_round_trips(value in "\\PC{0,64}|[\\\\'\"\n\t\u{1}a]{0,16}") {
+            proptest::prop_assert_eq!(parsed(&value), value);
+        }
     }
 }

@@ -7,7 +7,7 @@ use super::error::Warning;
 use super::model::{Server, Site, Target};
 use super::plan::{names::in_chroot, Plan};
 use super::settings::{self, Key, Section};
-use super::toml_out::{string, Out};
+use super::toml_out::{key, string, Out};
 
 /// The port written when the server has none (Mongrel2's documented default port).
 pub const FALLBACK_PORT: u64 = 6767;
@@ -40,7 +40,7 @@ pub fn write(site: &Site, server: &Server, plan: &Plan) -> (String, Vec<Warning>
         out.blank();
         out.section("", "[mimetypes]", Some("mimetypes = {...}"));
         for (ext, ctype) in &site.mimetypes {
-            out.key("", &string(ext), &string(ctype), None);
+            out.key("", &key(ext), &string(ctype), None);
         }
     }
     for host in &plan.hosts {
@@ -63,7 +63,7 @@ pub fn write(site: &Site, server: &Server, plan: &Plan) -> (String, Vec<Warning>
     for target in &plan.targets {
         out.blank();
         out.comment("", &format!("used by {}", target.used_by.join(", ")));
-        let header = format!("[target.{}]", target.name);
+        let header = format!("[target.{}]", key(&target.name));
         out.section(
             "",
             &header,

@@ -128,7 +128,9 @@ pub fn parse(message: &[u8]) -> Result<Parsed<'_>, Error> {
 
 /// Mongrel2's ping rule: `@[a-z/]* {"type":<spaces>"ping"}`.
 fn is_ping(path: &[u8], body: &[u8]) -> bool {
-    let path_ok = path[1..].iter().all(|&b| b.is_ascii_lowercase() || b == b'/');
+    let path_ok = path[1..]
+        .iter()
+        .all(|&b| b.is_ascii_lowercase() || b == b'/');
     let Some(rest) = body.strip_prefix(b"{\"type\":") else {
         return false;
     };
@@ -155,7 +157,8 @@ mod tests {
 
     #[test]
     fn messages_split_at_nul_whatever_the_reads() {
-        let wire = b"@chat {\"type\":\"join\"}\0@chat {\"type\":\"ping\"}\0<policy-file-request/>\0";
+        let wire =
+            b"@chat {\"type\":\"join\"}\0@chat {\"type\":\"ping\"}\0<policy-file-request/>\0";
         let mut splitter = Splitter::default();
         let mut got = Vec::new();
         for byte in wire {
@@ -225,9 +228,18 @@ mod tests {
             "/../fixtures/mongrel2-captures/json-10-json-xml-socket/04-m2-to-client-json-reply.bin"
         ))
         .unwrap();
-        assert_eq!(encode_reply(b"{\"type\":\"hello\",\"n\":1}", false), captured);
-        assert_eq!(encode_reply(b"{\"type\":\"hello\",\"n\":1}\0", false), captured);
-        assert_eq!(encode_reply(b"{\"type\":\"hello\"}\0", true), b"{\"type\":\"hello\"}\0");
+        assert_eq!(
+            encode_reply(b"{\"type\":\"hello\",\"n\":1}", false),
+            captured
+        );
+        assert_eq!(
+            encode_reply(b"{\"type\":\"hello\",\"n\":1}\0", false),
+            captured
+        );
+        assert_eq!(
+            encode_reply(b"{\"type\":\"hello\"}\0", true),
+            b"{\"type\":\"hello\"}\0"
+        );
     }
 
     #[test]

@@ -167,6 +167,31 @@ mod tests {
     }
 
     #[test]
+    fn ctl_credits_reach_the_connection() {
+        let mut table = ConnTable::default();
+        let (r, mut rx) = registration(4);
+        table.register(2, r);
+        table
+            .route(b"uuid 3:X 2, 27:3:ctl,17:7:credits,4:1500#}]")
+            .unwrap();
+        assert!(matches!(rx.try_recv(), Ok(ToConn::Credits(1500))));
+    }
+
+    #[test]
+    fn output_past_the_cap_drops_the_connection() {
+        let mut table = ConnTable::default();
+        let (r, _rx) = registration(64);
+        let (close, output) = (r.close.clone(), r.output.clone());
+        output.activate(4);
+        table.register(5, r);
+        table.route(b"uuid 1:5, abc").unwrap();
+        assert!(!close.is_cancelled());
+        table.route(b"uuid 1:5, de").unwrap();
+        assert!(close.is_cancelled(), "3 + 2 bytes pass a 4-byte cap");
+        assert!(!table.contains(5));
+    }
+
+    #[test]
     fn malformed_replies_are_errors_not_panics() {
         let mut table = ConnTable::default();
         assert!(table.route(b"no-length-here").is_err());

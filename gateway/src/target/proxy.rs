@@ -6,21 +6,24 @@
 //! A request is forwarded as it arrives: its body is streamed upstream
 //! ([`upload`], capped by the route's `max_body_bytes`), its head rewritten
 //! ([`headers`], [`uri`]); the response head must come within the route's
-//! `reply_timeout` (else 504), its body is streamed back ([`download`]).
+//! `reply_timeout` once the body is sent (else 504), and its body is streamed
+//! back ([`download`]).
 //! An upgrade (WebSocket) answered 101 becomes a byte [`tunnel`]. HTTP/2
 //! clients are proxied as HTTP/1.1 requests. docs/parity/proxy.md compares
 //! this with Mongrel2.
 
 pub mod download;
+mod error;
 pub mod headers;
 pub mod tunnel;
 pub mod upload;
 pub mod uri;
 
+pub use error::{Error, NoHost};
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
@@ -60,71 +63,6 @@ pub struct Inbound<'a> {
     /// The route's deadlines and limits.
     pub settings: &'a RouteSettings,
 }
-
-/// Why a request was not proxied normally.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The client's fault (413, 408, 400, 501): answered by [`Failure`].
-    #[error("refused: {}", .0.message())]
-    Client(Failure),
-    /// No connection to the upstream (refused, unresolvable, connect timeout): 502.
-    #[error("target {target}: upstream unreachable: {why}")]
-    Unreachable {
-        /// The target's name.
-        target: String,
-        /// The connect error chain.
-        why: String,
-    },
-    /// No response head within the route's `reply_timeout`: 504.
-    #[error("target {target}: no response head within {after:?}")]
-    Timeout {
-        /// The target's name.
-        target: String,
-        /// The route's `reply_timeout`.
-        after: Duration,
-    },
-    /// The upstream closed or sent something that is not an HTTP response: 502.
-    #[error("target {target}: upstream failed: {why}")]
-    Failed {
-        /// The target's name.
-        target: String,
-        /// What went wrong.
-        why: String,
-    },
-}
-
-impl Error {
-    /// The response for an upstream fault: 502 or 504 with a one-line body
-    /// naming whose fault it was (not the upstream's address).
-    pub fn response(&self) -> Response<Body> {
-        let (status, text) = match self {
-            Error::Client(failure) => return failure.response(),
-            Error::Unreachable { .. } => (
-                StatusCode::BAD_GATEWAY,
-                "Bad Gateway: the upstream is unreachable\n",
-            ),
-            Error::Timeout { .. } => (
-                StatusCode::GATEWAY_TIMEOUT,
-                "Gateway Timeout: the upstream did not answer in time\n",
-            ),
-            Error::Failed { .. } => (
-                StatusCode::BAD_GATEWAY,
-                "Bad Gateway: the upstream did not send a valid response\n",
-            ),
-        };
-        let mut response = Response::new(Body::full(Bytes::from_static(text.as_bytes())));
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
-        response
-    }
-}
-
-/// The target's `url` has no host (config validation rules this out).
-#[derive(Debug, thiserror::Error)]
-#[error("target {0}: url has no host")]
-pub struct NoHost(pub String);
 
 impl Proxy {
     /// A proxy for target `name`; connections are opened on first use.
@@ -208,17 +146,15 @@ impl Proxy {
         if let (Some(protocol), Some(_)) = (&protocol, &client_upgrade) {
             headers::restore_upgrade(&mut head, protocol.clone());
         }
-        let mut request = Request::new(upload::Capped::new(
-            body,
-            settings.max_body_bytes,
-            settings.idle_timeout,
-        ));
+        let (body, sent) =
+            upload::Capped::new(body, settings.max_body_bytes, settings.idle_timeout);
+        let mut request = Request::new(body);
         *request.method_mut() = parts.method;
         *request.uri_mut() = uri;
         *request.version_mut() = Version::HTTP_11;
         *request.headers_mut() = head;
-        let sent = tokio::time::timeout(settings.reply_timeout, self.client.request(request));
-        let mut response = match sent.await {
+        let exchange = head_within(self.client.request(request), sent, settings.reply_timeout);
+        let mut response = match exchange.await {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => return Err(self.classify(&e)),
             Err(_) => {
@@ -320,6 +256,22 @@ impl Proxy {
             why: why.to_owned(),
         }
     }
+}
+
+/// Waits for the response head of `request`, at most `reply_timeout` after
+/// the request body was `sent` (while the body streams, its own idle timeout
+/// applies, so a slow upload of a large body is not a 504).
+async fn head_within<F: std::future::Future>(
+    request: F,
+    sent: upload::Sent,
+    reply_timeout: Duration,
+) -> Result<F::Output, tokio::time::error::Elapsed> {
+    tokio::pin!(request);
+    tokio::select! {
+        early = &mut request => return Ok(early),
+        _sent_or_dropped = sent => {}
+    }
+    tokio::time::timeout(reply_timeout, request).await
 }
 
 /// The `Content-Length` the client declared, if it is a number.

@@ -18,14 +18,19 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::io::{front, write_within as write};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Cidr, RouteSettings};
 use crate::conn::Conn;
 use crate::target::{Link, SendInfo, Ticket, ToConn};
 use crate::translate;
 
-/// Client bytes read at once (Mongrel2's `limits.buffer_size`).
+/// Client bytes read at once while a message is arriving (Mongrel2's `limits.buffer_size`).
 pub const READ_CHUNK: usize = 4096;
+
+/// Client bytes read at once by an idle socket: most held WebSockets are idle, and the read
+/// buffer is what each of them keeps while it waits.
+pub const IDLE_READ_CHUNK: usize = 256;
 
 /// Messages submitted to the target and not yet sent on; while this many wait, the session
 /// stops reading the client (back-pressure instead of an unbounded queue).
@@ -71,6 +76,8 @@ pub(crate) enum End {
     HandlerClosed,
     /// The handler cancelled it, the broker failed it, or the client was too slow for it.
     Dropped,
+    /// The gateway is stopping.
+    Shutdown,
 }
 
 impl End {
@@ -90,15 +97,22 @@ pub(crate) struct Session {
     pub(crate) pattern: String,
     pub(crate) trusted_proxies: Vec<Cidr>,
     pub(crate) limits: Limits,
+    pub(crate) shutdown: CancellationToken,
 }
 
 impl Session {
     /// Serves the socket until either side ends it, then closes it and settles the notice.
     pub(crate) async fn run<IO: AsyncRead + AsyncWrite + Unpin>(self, mut io: IO, first: Bytes) {
-        let end = self.pump(&mut io, first).await;
+        let end = tokio::select! {
+            end = self.pump(&mut io, first) => end,
+            _ = self.shutdown.cancelled() => End::Shutdown,
+        };
         tracing::debug!(conn_id = self.conn.id, ?end, "WebSocket session ended");
         if let End::Protocol(e) = &end {
-            tracing::info!(conn_id = self.conn.id, "WebSocket client broke the protocol: {e}");
+            tracing::info!(
+                conn_id = self.conn.id,
+                "WebSocket client broke the protocol: {e}"
+            );
         }
         let _best_effort = io.shutdown().await;
         if end.notifies() {
@@ -128,6 +142,11 @@ impl Session {
                 }
             }
             let reading = pending.len() < MAX_PENDING_SENDS;
+            let room = if inbound.is_idle() {
+                IDLE_READ_CHUNK
+            } else {
+                READ_CHUNK
+            };
             tokio::select! {
                 // The handler's bytes (and its close) before anything else.
                 biased;
@@ -149,7 +168,7 @@ impl Session {
                         return End::Undelivered;
                     }
                 }
-                read = io.read_buf(inbound.read_buffer(READ_CHUNK)), if reading => match read {
+                read = io.read_buf(inbound.read_buffer(room)), if reading => match read {
                     Ok(0) | Err(_) => return End::ClientGone,
                     Ok(_) => idle_at = Instant::now() + limits.idle_timeout,
                 },

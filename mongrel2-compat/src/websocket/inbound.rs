@@ -161,10 +161,7 @@ mod tests {
         assert_eq!(inbound.next_message(), Err(Error::Unmasked));
         let mut inbound = Inbound::new(100, 100);
         inbound.extend(&frame(true, Opcode::Continuation, b"x"));
-        assert_eq!(
-            inbound.next_message(),
-            Err(Error::ContinuationWithoutStart)
-        );
+        assert_eq!(inbound.next_message(), Err(Error::ContinuationWithoutStart));
     }
 
     #[test]

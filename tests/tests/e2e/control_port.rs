@@ -2,12 +2,13 @@
 //! the real Mongrel2's control port and to Scale0's (`gateway.control_port`):
 //! byte-identical replies where nothing server-specific is in them, the same
 //! table shapes (headers, row widths, column types) where values must differ.
-//! A live keep-alive connection shows in `status net` with its bytes, `kill`
-//! drops it without a disconnect notice, and `stop` shuts the server down.
-//! Then Mongrel2's own `m2sh control` drives Scale0's control port.
+//! A live keep-alive connection shows in `status net` with its bytes and a
+//! JSON socket with type 2; `kill` drops each without a disconnect notice,
+//! and `stop` shuts the server down. [`tools`] drives Scale0's control port
+//! with Mongrel2's own `m2sh control`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod tools;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mongrel2_compat::request;
@@ -15,7 +16,7 @@ use mongrel2_compat::tnetstring::{parse_complete, Value};
 use scale0_tests::client::Conn;
 use scale0_tests::gateway::{handler_config, Gateway};
 use scale0_tests::mongrel2::{Mongrel2, Options, DEFAULT_SEND_IDENT};
-use scale0_tests::recorder::{Closing, Recorder};
+use scale0_tests::recorder::{self, Closing, Frame, Recorder};
 use scale0_tests::wait;
 
 /// Longest wait for any one event.
@@ -31,14 +32,21 @@ struct Side {
     recorder: Recorder,
 }
 
-/// A `[gateway]` with `control_port` and a handler target on ipc endpoints in `dir`.
+/// A `[gateway]` with `control_port` and a handler target on ipc endpoints in
+/// `dir`, for `/` and the `@chat` JSON socket.
 fn scale0_config(dir: &std::path::Path, control: &str) -> String {
     let at = |name: &str| format!("ipc://{}/{name}", dir.display());
-    handler_config(&at("send"), &at("recv"), "json", "").replacen(
-        "[gateway]\n",
-        &format!("[gateway]\ncontrol_port = \"{control}\"\n"),
-        1,
-    )
+    handler_config(&at("send"), &at("recv"), "json", "")
+        .replacen(
+            "[gateway]\n",
+            &format!("[gateway]\ncontrol_port = \"{control}\"\n"),
+            1,
+        )
+        .replacen(
+            "[target.app]",
+            "  [[host.route]]\n  path = \"@chat\"\n  target = \"app\"\n\n[target.app]",
+            1,
+        )
 }
 
 /// Sends one request to a control port and returns the reply frame.
@@ -75,10 +83,12 @@ fn table(reply: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
 
 /// Cell types of a table, row by row.
 fn types(rows: &[Vec<String>]) -> Vec<Vec<&str>> {
-    fn kind(cell: &String) -> &str {
+    fn kind(cell: &str) -> &str {
         cell.split(' ').next().unwrap_or_default()
     }
-    rows.iter().map(|r| r.iter().map(kind).collect()).collect()
+    rows.iter()
+        .map(|r| r.iter().map(|c| kind(c)).collect())
+        .collect()
 }
 
 impl Side {
@@ -104,14 +114,66 @@ impl Side {
         let mut conn = Conn::connect(self.port).unwrap();
         conn.send(REQUEST).unwrap();
         let answer = conn.read_response(EVENT).unwrap();
+        (conn, self.last_id(" /control-story "), answer.len())
+    }
+
+    /// Opens a JSON socket that has joined `@chat` and read the handler's
+    /// answer; returns it and its conn id.
+    fn json_socket(&self) -> (Conn, u64) {
+        let before = self.recorder.frames().len();
+        let mut conn = Conn::connect(self.port).unwrap();
+        conn.send(b"@chat {\"type\":\"join\",\"user\":\"zed\"}\0")
+            .unwrap();
+        let what = format!("{}: the join to reach the handler", self.name);
+        let joined = |frames: &[Frame]| frames.len() > before;
+        self.recorder.wait_until(&what, EVENT, joined).unwrap();
         let frames = self.recorder.frames();
-        let id = frames
+        let join = frames
+            .last()
+            .map(|f| f.bytes.as_slice())
+            .unwrap_or_default();
+        let answer = recorder::answer(&request::decode(join).unwrap());
+        let base64_len = answer.len().div_ceil(3) * 4;
+        conn.read_until(EVENT, |b| b.len() >= base64_len).unwrap();
+        (conn, self.last_id(" @chat "))
+    }
+
+    /// The conn id of the latest handler frame containing `marker`.
+    fn last_id(&self, marker: &str) -> u64 {
+        self.recorder
+            .frames()
             .iter()
             .rev()
-            .find(|f| String::from_utf8_lossy(&f.bytes).contains(" /control-story "))
+            .find(|f| String::from_utf8_lossy(&f.bytes).contains(marker))
             .and_then(|f| f.conn_id)
-            .unwrap();
-        (conn, id, answer.len())
+            .unwrap_or_else(|| panic!("{}: no handler frame with {marker:?}", self.name))
+    }
+
+    /// Kills connection `id`, checks that `conn` is closed and that the
+    /// handler got no notice for it by the time a later request arrived.
+    fn kill(&self, id: u64, mut conn: Conn) {
+        let id_arg = Value::Int(i64::try_from(id).unwrap());
+        let kill = Value::List(vec![
+            Value::Str(b"kill"),
+            Value::Dict(vec![(b"id", id_arg)]),
+        ]);
+        assert_eq!(
+            self.ask(&kill.to_vec()),
+            b"40:7:headers,9:6:status,]4:rows,8:5:2:OK,]]}",
+            "{}: kill",
+            self.name
+        );
+        assert!(conn.closed_within(EVENT).unwrap(), "{}: killed", self.name);
+        let (_later, next, _) = self.live_connection();
+        assert!(next > id);
+        let notices: Vec<_> = self
+            .recorder
+            .frames()
+            .into_iter()
+            .filter(|f| f.conn_id == Some(id))
+            .filter(|f| request::decode(&f.bytes).is_ok_and(|r| r.is_notice()))
+            .collect();
+        assert!(notices.is_empty(), "{}: kill sent {notices:?}", self.name);
     }
 
     /// The `status net` row of connection `id`.
@@ -126,7 +188,11 @@ impl Side {
 
 #[test]
 fn mongrel2_and_scale0_answer_the_control_port_alike() {
-    let mongrel2 = Mongrel2::start(Options::default()).unwrap();
+    let mongrel2 = Mongrel2::start(Options {
+        handler_routes: vec!["@chat".into()],
+        ..Options::default()
+    })
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let control = format!("ipc://{}/control", dir.path().display());
     let gateway = Gateway::start(&scale0_config(dir.path(), &control)).unwrap();
@@ -204,45 +270,24 @@ fn mongrel2_and_scale0_answer_the_control_port_alike() {
     }
 
     for side in &sides {
-        let (mut conn, id, written) = side.live_connection();
+        let (conn, id, written) = side.live_connection();
         let row = side.net_row(id);
         assert_eq!(row.len(), 8, "{}", side.name);
         assert_eq!(row[2], "Int 1", "{}: an HTTP connection", side.name);
-        assert_eq!(
-            row[6],
-            format!("Int {}", REQUEST.len()),
-            "{}: bytes_read",
-            side.name
-        );
+        let read = format!("Int {}", REQUEST.len());
+        assert_eq!(row[6], read, "{}: bytes_read", side.name);
         assert_eq!(
             row[7],
             format!("Int {written}"),
             "{}: bytes_written",
             side.name
         );
+        side.kill(id, conn);
 
-        let id_arg = Value::Int(i64::try_from(id).unwrap());
-        let kill = Value::List(vec![
-            Value::Str(b"kill"),
-            Value::Dict(vec![(b"id", id_arg)]),
-        ]);
-        assert_eq!(
-            side.ask(&kill.to_vec()),
-            b"40:7:headers,9:6:status,]4:rows,8:5:2:OK,]]}",
-            "{}: kill",
-            side.name
-        );
-        assert!(conn.closed_within(EVENT).unwrap(), "{}: killed", side.name);
-        let (_fresh, next, _) = side.live_connection();
-        assert!(next > id);
-        let notices: Vec<_> = side
-            .recorder
-            .frames()
-            .into_iter()
-            .filter(|f| f.conn_id == Some(id))
-            .filter(|f| request::decode(&f.bytes).is_ok_and(|r| r.is_notice()))
-            .collect();
-        assert!(notices.is_empty(), "{}: kill sent {notices:?}", side.name);
+        let (socket, id) = side.json_socket();
+        let row = side.net_row(id);
+        assert_eq!(row[2], "Int 2", "{}: a JSON socket", side.name);
+        side.kill(id, socket);
     }
 
     let (m2_headers, _) = table(&m2.ask(b"12:6:reload,0:}]"));
@@ -259,108 +304,4 @@ fn mongrel2_and_scale0_answer_the_control_port_alike() {
         let what = format!("{} to stop listening after stop", side.name);
         wait::until(&what, EVENT, || (!wait::port_open(side.port)).then_some(())).unwrap();
     }
-}
-
-#[test]
-fn m2sh_control_drives_scale0() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("run")).unwrap();
-    let control = format!("ipc://{}/run/control", dir.path().display());
-    let gateway = Gateway::start(&scale0_config(dir.path(), &control)).unwrap();
-    let conf = format!(
-        r#"main = Server(uuid="{DEFAULT_SEND_IDENT}", access_log="/access.log",
-    error_log="/error.log", chroot="{chroot}", pid_file="/run/pid", default_host="localhost",
-    name="scale0", bind_addr="127.0.0.1", port={port},
-    hosts=[Host(name="localhost", routes={{'/': Dir(base='static/', index_file='index.html',
-        default_ctype='text/plain')}})])
-servers = [main]
-"#,
-        chroot = dir.path().display(),
-        port = gateway.port(),
-    );
-    std::fs::write(dir.path().join("m2.conf"), conf).unwrap();
-    let load = Command::new("m2sh")
-        .args(["load", "-config", "m2.conf", "-db", "config.sqlite"])
-        .current_dir(dir.path())
-        .env("LOGNAME", "root")
-        .output()
-        .unwrap();
-    assert!(load.status.success(), "m2sh load: {load:?}");
-
-    let mut m2sh = Command::new("m2sh")
-        .args(["control", "-every", "-db", "config.sqlite"])
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = m2sh.stdin.take().unwrap();
-    stdin
-        .write_all(b"help\nstatus what=net\nuuid\nkill id=424242\nstop\n")
-        .unwrap();
-    drop(stdin);
-    let out = wait::until("m2sh control to finish", EVENT, || {
-        m2sh.try_wait().unwrap().map(|_| ())
-    });
-    let output = m2sh.wait_with_output().unwrap();
-    out.unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    for line in [
-        "stop the server (SIGINT)",
-        "id  fd  type  last_ping  last_read  last_write  bytes_read  bytes_written",
-        &format!("uuid:  {DEFAULT_SEND_IDENT}"),
-        "ERROR: Invalid argument type.",
-        "msg:  signal sent to server",
-    ] {
-        assert!(
-            stdout.contains(line),
-            "m2sh printed {stdout:?}, not {line:?}"
-        );
-    }
-    wait::until("Scale0 to stop after m2sh's stop", EVENT, || {
-        (!wait::port_open(gateway.port())).then_some(())
-    })
-    .unwrap();
-}
-
-#[test]
-fn terminate_stops_at_once_without_draining_in_flight_requests() {
-    let dir = tempfile::tempdir().unwrap();
-    let control = format!("ipc://{}/control", dir.path().display());
-    let config = scale0_config(dir.path(), &control).replacen(
-        "[gateway]\n",
-        "[gateway]\nshutdown_grace = \"60s\"\n",
-        1,
-    );
-    let gateway = Gateway::start(&config).unwrap();
-    let at = |name: &str| format!("ipc://{}/{name}", dir.path().display());
-    let side = Side {
-        name: "Scale0",
-        port: gateway.port(),
-        control,
-        recorder: Recorder::start(&at("send"), &at("recv"), Closing::Never).unwrap(),
-    };
-    side.wait_ready();
-    side.recorder.hold(true);
-    let mut conn = Conn::connect(side.port).unwrap();
-    conn.send(REQUEST).unwrap();
-    let arrived = |frames: &[scale0_tests::recorder::Frame]| {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        frames
-            .iter()
-            .any(|f| text(&f.bytes).contains(" /control-story "))
-    };
-    side.recorder
-        .wait_until("the request to reach the handler", EVENT, arrived)
-        .unwrap();
-    assert_eq!(
-        side.ask(b"15:9:terminate,0:}]"),
-        b"59:7:headers,6:3:msg,]4:rows,29:25:21:signal sent to server,]]}"
-    );
-    assert!(
-        conn.closed_within(EVENT).unwrap(),
-        "the unanswered request was kept open: terminate must not wait out the 60 s grace"
-    );
-    assert!(!wait::port_open(side.port));
 }

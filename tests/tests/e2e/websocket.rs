@@ -39,15 +39,29 @@ fn captured_frame(path: &str) -> String {
     echo::text(&scale0_tests::recorder::normalise(&capture(path)))
 }
 
-/// A gateway config: routes `/` and `@chat` to a handler on `send`/`recv`; `defaults` and
-/// `handler` lines go into `[defaults]` and the handler target.
-fn handler_config(send: &str, recv: &str, protocol: &str, defaults: &str, handler: &str) -> String {
+/// Extra lines for the gateway config's sections.
+#[derive(Default, Clone, Copy)]
+struct Extra<'a> {
+    listener: &'a str,
+    defaults: &'a str,
+    handler: &'a str,
+}
+
+/// A gateway config: routes `/` and `@chat` to a handler on `send`/`recv`, with `extra` lines in
+/// the listener, `[defaults]` and the handler target.
+fn handler_config(send: &str, recv: &str, protocol: &str, extra: Extra<'_>) -> String {
+    let Extra {
+        listener,
+        defaults,
+        handler,
+    } = extra;
     format!(
         r#"[gateway]
 sender_id = "{DEFAULT_SEND_IDENT}"
 
 [[listener]]
 bind = "127.0.0.1:0"
+{listener}
 
 [defaults]
 {defaults}
@@ -73,12 +87,11 @@ protocol = "{protocol}"
 }
 
 /// A gateway with a handler target on ipc sockets in a temp dir: (gateway, send, recv, dir).
-fn gateway(protocol: &str, defaults: &str, handler: &str) -> (Gateway, String, String, tempfile::TempDir) {
+fn gateway(protocol: &str, extra: Extra<'_>) -> (Gateway, String, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let at = |name: &str| format!("ipc://{}/{name}", dir.path().display());
     let (send, recv) = (at("send"), at("recv"));
-    let gateway =
-        Gateway::start(&handler_config(&send, &recv, protocol, defaults, handler)).unwrap();
+    let gateway = Gateway::start(&handler_config(&send, &recv, protocol, extra)).unwrap();
     (gateway, send, recv, dir)
 }
 

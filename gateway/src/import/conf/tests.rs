@@ -136,6 +136,10 @@ fn unknown_parameters_are_warnings() {
         "{}",
         site.skipped[0]
     );
+    let site = one_server("{'/': Dir(base='d/', colour='red')}");
+    assert_eq!(site.skipped.len(), 1);
+    assert_eq!(site.skipped[0].object, "Host \"localhost\" route \"/\"");
+    assert!(site.skipped[0].reason.contains("Dir(colour=...)"));
 }
 
 #[test]

@@ -125,3 +125,17 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     let (_, message) = syntax_error(&text);
     assert!(message.contains("nested deeper"), "{message}");
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+        let _ = parse_text(&text);
+    }
+
+    #[test]
+    fn arbitrary_m2sh_like_text_never_panics(
+        text in "[a-zA-Z_=(){}\\[\\],:'\" 0-9#\\\\\n]{0,300}"
+    ) {
+        let _ = crate::import::import_m2sh(&text, &crate::import::Options::default());
+    }
+}

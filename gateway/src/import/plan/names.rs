@@ -3,7 +3,7 @@
 //! `A-Z a-z 0-9 _ .` turned into `-` (`/handlertest` → `handlertest`, `@chat` → `chat`, `/` →
 //! `root`); a name already taken gets the kind appended (`chat-proxy`), then a number.
 
-use crate::config::limits::MAX_TARGET_NAME_BYTES;
+use crate::config::limits::{MAX_IDENT_BYTES, MAX_TARGET_NAME_BYTES};
 
 use super::super::error::Warning;
 use super::super::model::{Dir, Handler, Proxy, Server, Target};
@@ -29,6 +29,7 @@ impl Names {
         path: &str,
         target: &Target,
     ) -> Result<(String, Option<String>), String> {
+        let original = target;
         let target = prepare(server, target)?;
         let used = format!("{host} {path:?}");
         if let Some(known) = self.targets.iter_mut().find(|t| t.target == target) {
@@ -53,7 +54,7 @@ impl Names {
             }
         }
         let name = self.unique(path, &target);
-        self.warnings.extend(notes(&name, &target));
+        self.warnings.extend(notes(&name, original, &target));
         self.targets.push(PlanTarget {
             name: name.clone(),
             target,
@@ -131,8 +132,8 @@ fn prepare(server: &Server, target: &Target) -> Result<Target, String> {
             Target::Handler(Handler {
                 send_spec: Some(send_spec),
                 recv_spec: Some(recv_spec),
-                send_ident: some(&h.send_ident),
-                recv_ident: some(&h.recv_ident),
+                send_ident: some(&h.send_ident).filter(|i| valid_ident(i)),
+                recv_ident: some(&h.recv_ident).filter(|i| valid_ident(i)),
                 raw_payload: h.raw_payload,
                 protocol: some(&h.protocol).filter(|p| p != "json"),
             })
@@ -170,10 +171,32 @@ pub fn in_chroot(chroot: Option<&str>, path: &str) -> String {
     }
 }
 
-/// Warnings about parts of a new target that have no Scale0 key.
-fn notes(name: &str, target: &Target) -> Vec<Warning> {
+/// Whether `ident` is a Scale0 ident: up to [`MAX_IDENT_BYTES`] of `A-Z a-z 0-9 -`.
+fn valid_ident(ident: &str) -> bool {
+    ident.len() <= MAX_IDENT_BYTES
+        && ident
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Warnings about parts of a new target (`original` as read, `target` as prepared) that have no
+/// Scale0 key or were dropped.
+fn notes(name: &str, original: &Target, target: &Target) -> Vec<Warning> {
     let object = format!("target {name:?}");
     let mut notes = Vec::new();
+    if let Target::Handler(h) = original {
+        for (key, ident) in [("send_ident", &h.send_ident), ("recv_ident", &h.recv_ident)] {
+            if let Some(ident) = ident.as_deref().filter(|i| !valid_ident(i)) {
+                notes.push(Warning::new(
+                    &object,
+                    format!(
+                        "Handler({key}={ident:?}) not converted: Scale0 takes up to \
+                         {MAX_IDENT_BYTES} of A-Z a-z 0-9 - (the default is used)"
+                    ),
+                ));
+            }
+        }
+    }
     match target {
         Target::Handler(h) => {
             if let Some(p) = h.protocol.as_deref().filter(|p| *p != "tnetstring") {

@@ -175,3 +175,19 @@ fn chroot_joins_paths() {
     assert_eq!(in_chroot(Some("./"), "/logs/a.log"), "./logs/a.log");
     assert_eq!(in_chroot(Some("/var/www"), "tests/"), "/var/www/tests/");
 }
+
+#[test]
+fn idents_scale0_cannot_take_are_dropped_with_a_warning() {
+    let mut odd = handler(1);
+    if let Target::Handler(h) = &mut odd {
+        h.send_ident = Some("has space".into());
+        h.recv_ident = Some("x".repeat(200));
+    }
+    let plan = plan(&server(vec![host("b", &[("/", odd)])]));
+    let Target::Handler(h) = &plan.targets[0].target else {
+        panic!("not a handler");
+    };
+    assert_eq!((h.send_ident.as_ref(), h.recv_ident.as_ref()), (None, None));
+    assert_eq!(plan.warnings.len(), 2, "{:?}", plan.warnings);
+    assert!(plan.warnings[0].reason.contains("send_ident=\"has space\""));
+}

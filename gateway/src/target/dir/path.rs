@@ -73,7 +73,9 @@ pub fn resolve(path: &[u8], pattern: &str) -> Result<Relative, PathError> {
     let rest = path
         .strip_prefix(route_prefix(pattern).as_bytes())
         .ok_or(PathError::OutsideRoute)?;
-    let directory = rest.is_empty() || rest.ends_with(b"/");
+    // `/static` on route `/static` names the base itself without its `/`: a
+    // directory asked for without the slash (301), like any other.
+    let directory = rest.ends_with(b"/") || (rest.is_empty() && path.ends_with(b"/"));
     let mut segments = Vec::new();
     for raw in rest.split(|&b| b == b'/') {
         let segment = decode(raw)?;
@@ -146,6 +148,11 @@ mod tests {
         assert_eq!(ok("/static/", "/static/"), (vec![], true));
         assert_eq!(ok("/sub/", "/"), (vec!["sub".into()], true));
         assert_eq!(ok("/sub", "/"), (vec!["sub".into()], false));
+        assert_eq!(
+            ok("/static", "/static"),
+            (vec![], false),
+            "the base without its slash"
+        );
     }
 
     #[test]

@@ -112,6 +112,15 @@ async fn index_and_directory_redirects() {
     let (status, h, _) = call(&s, "GET", "/sub?x=1", &[]).await;
     assert_eq!(status, StatusCode::MOVED_PERMANENTLY);
     assert_eq!(h[header::LOCATION], "/sub/?x=1");
+    let tracker = TaskTracker::new();
+    let (parts, ()) = Request::get("/files").body(()).unwrap().into_parts();
+    let response = s.dir.serve_at(&parts, "/files", &tracker, later()).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::MOVED_PERMANENTLY,
+        "route root without '/'"
+    );
+    assert_eq!(response.headers()[header::LOCATION], "/files/");
     let (status, _, body) = call(&s, "GET", "/sub/", &[]).await;
     assert_eq!(
         (status, body.as_slice()),

@@ -144,3 +144,84 @@ fn a_url_without_host_is_refused() {
     };
     assert!(Proxy::new("x", &config, &TaskTracker::new(), CancellationToken::new()).is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_head_deadline_counts_from_the_end_of_the_upload() {
+    let (tx, sent) = tokio::sync::oneshot::channel();
+    let started = tokio::time::Instant::now();
+    let uploading = async move {
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        let _ = tx.send(());
+    };
+    let never = std::future::pending::<()>();
+    let (waited, ()) = tokio::join!(head_within(never, sent, Duration::from_secs(3)), uploading);
+    assert!(waited.is_err());
+    assert_eq!(started.elapsed(), Duration::from_secs(103));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_early_response_does_not_wait_for_the_upload() {
+    let (_tx, sent) = tokio::sync::oneshot::channel::<()>();
+    let answered = head_within(async { 413 }, sent, Duration::from_secs(3)).await;
+    assert_eq!(answered.unwrap(), 413);
+}
+
+/// A config with one proxy target `up` carrying `keys`.
+fn config_with(keys: &str) -> Result<config::Config, config::Error> {
+    config::Config::from_toml_str(&format!(
+        "[[listener]]\nbind = \"127.0.0.1:0\"\n[[host]]\nname = \"h\"\ndefault = true\n\
+         [[host.route]]\npath = \"/\"\ntarget = \"up\"\n\
+         [target.up]\ntype = \"proxy\"\nurl = \"http://127.0.0.1:8081/p\"\n{keys}\n"
+    ))
+}
+
+fn proxy_settings(config: &config::Config) -> config::Proxy {
+    match &config.targets[0].kind {
+        config::TargetKind::Proxy(p) => p.clone(),
+        other => panic!("not a proxy: {other:?}"),
+    }
+}
+
+#[test]
+fn proxy_keys_default_to_the_documented_limits() {
+    let p = proxy_settings(&config_with("").unwrap());
+    assert!(p.preserve_host);
+    assert_eq!(
+        p.connect_timeout,
+        config::limits::DEFAULT_PROXY_CONNECT_TIMEOUT
+    );
+    assert_eq!(
+        p.max_idle_per_host as u64,
+        config::limits::DEFAULT_PROXY_MAX_IDLE_PER_HOST
+    );
+    assert_eq!(
+        p.pool_idle_timeout,
+        config::limits::DEFAULT_PROXY_POOL_IDLE_TIMEOUT
+    );
+}
+
+#[test]
+fn proxy_keys_are_read_and_checked() {
+    let p = proxy_settings(
+        &config_with(
+            "preserve_host = false\nconnect_timeout = \"250ms\"\nmax_idle_per_host = 0\npool_idle_timeout = \"2m\"",
+        )
+        .unwrap(),
+    );
+    assert!(!p.preserve_host);
+    assert_eq!(p.connect_timeout, Duration::from_millis(250));
+    assert_eq!(p.max_idle_per_host, 0);
+    assert_eq!(p.pool_idle_timeout, Duration::from_secs(120));
+    assert!(matches!(
+        config_with("max_idle_per_host = 5000"),
+        Err(config::Error::OutOfRange { field, .. }) if field == "target.up.max_idle_per_host"
+    ));
+    assert!(matches!(
+        config_with("connect_timeout = \"0s\""),
+        Err(config::Error::Duration { field, .. }) if field == "target.up.connect_timeout"
+    ));
+    assert!(matches!(
+        config_with("retries = 3"),
+        Err(config::Error::Toml(_))
+    ));
+}

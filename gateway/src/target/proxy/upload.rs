@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
+use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 /// Why the request body stream was cut.
@@ -39,17 +40,36 @@ pub struct Capped<B> {
     /// Started at the first poll (the upstream connection exists by then), so
     /// connecting does not count as client silence.
     timer: Option<Pin<Box<Sleep>>>,
+    /// Told once the last byte has been handed on.
+    sent: Option<oneshot::Sender<()>>,
 }
 
-impl<B> Capped<B> {
+/// Resolves once the whole request body has been handed to the upstream
+/// connection (or fails if the body was dropped first); the response-head
+/// deadline counts from then.
+pub type Sent = oneshot::Receiver<()>;
+
+impl<B: Body> Capped<B> {
     /// Wraps `inner`; the idle timer starts when the body is first polled.
-    pub fn new(inner: B, limit: u64, idle: Duration) -> Capped<B> {
-        Capped {
+    pub fn new(inner: B, limit: u64, idle: Duration) -> (Capped<B>, Sent) {
+        let (tx, rx) = oneshot::channel();
+        let mut capped = Capped {
             inner,
             limit,
             received: 0,
             idle,
             timer: None,
+            sent: Some(tx),
+        };
+        if capped.inner.is_end_stream() {
+            capped.finish();
+        }
+        (capped, rx)
+    }
+
+    fn finish(&mut self) {
+        if let Some(sent) = self.sent.take() {
+            let _receiver_may_be_gone = sent.send(());
         }
     }
 }
@@ -79,10 +99,16 @@ where
                 if let Some(timer) = this.timer.as_mut() {
                     timer.as_mut().reset(Instant::now() + this.idle);
                 }
+                if this.inner.is_end_stream() {
+                    this.finish();
+                }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::Client(e.to_string())))),
-            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Ready(None) => {
+                this.finish();
+                Poll::Ready(None)
+            }
             Poll::Pending => match this
                 .timer
                 .get_or_insert_with(|| Box::pin(tokio::time::sleep(this.idle)))
@@ -140,7 +166,7 @@ mod tests {
 
     fn fed(limit: u64, idle: Duration) -> (mpsc::Sender<Bytes>, Capped<Fed>) {
         let (tx, rx) = mpsc::channel(8);
-        (tx, Capped::new(Fed(rx), limit, idle))
+        (tx, Capped::new(Fed(rx), limit, idle).0)
     }
 
     #[tokio::test(start_paused = true)]
@@ -167,6 +193,8 @@ mod tests {
     async fn time_before_the_first_poll_is_not_client_silence() {
         let (tx, mut body) = fed(10, Duration::from_secs(2));
         tokio::time::sleep(Duration::from_secs(5)).await;
+        let waiting = tokio::time::timeout(Duration::from_secs(1), body.frame()).await;
+        assert!(waiting.is_err(), "still waiting, not cut: {waiting:?}");
         tx.send(Bytes::from_static(b"late")).await.unwrap();
         assert!(body.frame().await.unwrap().is_ok());
     }
@@ -181,6 +209,24 @@ mod tests {
         assert!(matches!(err, Error::Idle(_)), "{err:?}");
         assert_eq!(started.elapsed(), Duration::from_secs(2));
         drop(tx);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sent_resolves_after_the_last_frame() {
+        let (tx, rx) = mpsc::channel(8);
+        let (mut body, mut sent) = Capped::new(Fed(rx), 10, Duration::from_secs(1));
+        tx.send(Bytes::from_static(b"a")).await.unwrap();
+        assert!(body.frame().await.unwrap().is_ok());
+        assert!(sent.try_recv().is_err(), "not yet");
+        drop(tx);
+        assert!(body.frame().await.is_none());
+        assert!(sent.await.is_ok());
+        let (_, sent) = Capped::new(
+            http_body_util::Empty::<Bytes>::new(),
+            10,
+            Duration::from_secs(1),
+        );
+        assert!(sent.await.is_ok(), "an empty body is sent at once");
     }
 
     #[test]

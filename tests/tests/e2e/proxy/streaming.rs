@@ -1,7 +1,8 @@
 //! Bodies are streamed, not buffered: the upstream receives the first bytes
 //! of a 50 MiB upload before the client has sent the rest, and the client
 //! receives the first bytes of a 50 MiB download before the upstream has
-//! sent the rest. `max_body_bytes` holds on the stream.
+//! sent the rest. `max_body_bytes` holds on the stream, `idle_timeout` on
+//! the response body.
 
 use scale0_tests::client::{find, split_response, Conn};
 use scale0_tests::gateway::Gateway;
@@ -97,5 +98,23 @@ fn a_chunked_body_growing_past_max_body_bytes_is_cut_mid_stream() {
     assert!(
         upstream.requests().is_empty(),
         "the upstream never got a complete request"
+    );
+}
+
+#[test]
+fn an_upstream_stalling_mid_body_aborts_the_response_after_the_idle_timeout() {
+    let upstream = Upstream::start().unwrap();
+    let url = format!("http://127.0.0.1:{}", upstream.port);
+    let gateway = Gateway::start(&config(&url, "/", "", r#"idle_timeout = "300ms""#, "")).unwrap();
+    let mut conn = Conn::connect(gateway.port()).unwrap();
+    let total = 4 * GATE_BYTES;
+    let request = format!("GET /gated/{total} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    conn.send(request.as_bytes()).unwrap();
+    let got = conn.read_to_eof(WAIT).unwrap();
+    let head_end = find(&got, b"\r\n\r\n").unwrap() + 4;
+    assert!(got.starts_with(b"HTTP/1.1 200"));
+    assert!(
+        got.len() - head_end < total,
+        "the client sees a cut response, not a complete one"
     );
 }

@@ -5,7 +5,7 @@
 
 use scale0_tests::mongrel2::Mongrel2;
 
-use super::{gateway_for, header, populate, request, SECRET};
+use super::site::{gateway_for, header, populate, request, SECRET};
 
 /// Intended differences (docs/parity/dir.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -152,3 +152,28 @@ fn without_a_temp_store_a_large_body_is_refused_by_both() {
         );
     }
 }
+
+#[test]
+fn expect_100_continue_is_answered_before_the_body_is_read() {
+    for side in [mongrel2(), scale0()] {
+        let mut client = Conn::connect(side.port).unwrap();
+        let head = "POST /upload HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n";
+        client.send(head.as_bytes()).unwrap();
+        let interim = client
+            .read_until(EVENT, |b| b.ends_with(b"\r\n\r\n"))
+            .unwrap();
+        assert!(
+            interim.starts_with(b"HTTP/1.1 100 Continue\r\n"),
+            "{}: {:?}",
+            side.name,
+            String::from_utf8_lossy(&interim)
+        );
+        let start = side.recv("upload-start");
+        client.send(&body(5000)).unwrap();
+        let done = side.recv("upload-done");
+        assert_eq!(conn_id(&done), conn_id(&start));
+        side.reply(conn_id(&done), b"HTTP/1.1 204 No Content\r\n\r\n");
+        let answer = client.read_response(EVENT).unwrap();
+        assert!(answer.starts_with(b"HTTP/1.1 204"), "{}", side.name);
+    }
+}

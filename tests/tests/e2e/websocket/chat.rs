@@ -12,7 +12,7 @@ use scale0_tests::client::Conn;
 use scale0_tests::mongrel2::{Mongrel2, Options};
 use scale0_tests::python::{install_library, PYTHON};
 
-use super::{expect_bytes, gateway, EVENT};
+use super::{expect_bytes, gateway, Extra, EVENT};
 
 /// How long a probe join waits for the user list (Mongrel2 stalls 100 ms after the demo's
 /// unparsable broadcast to nobody, `0:,`).
@@ -25,7 +25,10 @@ fn fixes<'a>(send: &'a str, recv: &'a str) -> [(&'static str, &'a str); 7] {
     [
         ("import simplejson as json", "import json"),
         ("print \"FAILED RECV JSON\"", "print(\"FAILED RECV JSON\")"),
-        ("print \"DATA\", data, req.conn_id", "print(\"DATA\", data, req.conn_id)"),
+        (
+            "print \"DATA\", data, req.conn_id",
+            "print(\"DATA\", data, req.conn_id)",
+        ),
         (
             "print \"DISCONNECTED\", req.conn_id",
             "print(\"DISCONNECTED\", req.conn_id, flush=True)",
@@ -69,17 +72,16 @@ impl Chat {
         let stdout = child.stdout.take().unwrap();
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if tx.send(line).is_err() {
                     return;
                 }
             }
         });
-        Chat {
-            child,
-            lines,
-            dir,
-        }
+        Chat { child, lines, dir }
     }
 
     /// Waits for a stdout line starting with `prefix`.
@@ -168,7 +170,7 @@ fn mongrel2s_chat_demo_runs_unchanged_on_both_servers() {
     story(m2.http_port, &chat);
     drop(chat);
 
-    let (gw, send, recv, _dir) = gateway("json", "", "");
+    let (gw, send, recv, _dir) = gateway("json", Extra::default());
     let chat = Chat::start(&send, &recv);
     story(gw.port(), &chat);
 }

@@ -5,7 +5,7 @@ use scale0_tests::client::Conn;
 use scale0_tests::mongrel2::{Mongrel2, Options};
 
 use super::echo::Echo;
-use super::{capture, captured_frame, expect_bytes, gateway, open, EVENT, QUIET};
+use super::{capture, captured_frame, expect_bytes, gateway, open, Extra, EVENT, QUIET};
 
 /// Mongrel2 with `protocol`, routes `/` and `@chat` to its handler.
 fn mongrel2(protocol: &str) -> Mongrel2 {
@@ -25,7 +25,7 @@ struct Sides {
 
 fn sides(protocol: &str) -> Sides {
     let m2 = mongrel2(protocol);
-    let (gw, send, recv, dir) = gateway(protocol, "", "");
+    let (gw, send, recv, dir) = gateway(protocol, Extra::default());
     let sides = vec![
         (
             "Mongrel2",
@@ -44,9 +44,14 @@ fn sides(protocol: &str) -> Sides {
 /// bytes), the handler echoing the text and answering the close.
 fn conversation(port: u16, dir: &str) {
     let mut conn = Conn::connect(port).unwrap();
-    open(&mut conn, &capture(&format!("{dir}/01-client-to-m2-handshake.bin")));
-    conn.send(&capture(&format!("{dir}/05-client-to-m2-text-frame-Hello.bin")))
-        .unwrap();
+    open(
+        &mut conn,
+        &capture(&format!("{dir}/01-client-to-m2-handshake.bin")),
+    );
+    conn.send(&capture(&format!(
+        "{dir}/05-client-to-m2-text-frame-Hello.bin"
+    )))
+    .unwrap();
     expect_bytes(&mut conn, b"\x81\x0becho: Hello", "the echoed text frame");
     for frames in [
         "json-07-websocket/09-client-to-m2-binary-frame.bin",
@@ -59,7 +64,11 @@ fn conversation(port: u16, dir: &str) {
     let rest = conn.read_to_eof(EVENT).unwrap();
     let echoed = b"\x81\x17echo: frag-one frag-two";
     let closing = capture("json-07-websocket/19-m2-to-client-after-close-then-EOF.bin");
-    assert_eq!(rest, [&echoed[..], &closing].concat(), "echo, close frame, EOF");
+    assert_eq!(
+        rest,
+        [&echoed[..], &closing].concat(),
+        "echo, close frame, EOF"
+    );
 }
 
 #[test]
@@ -119,7 +128,10 @@ fn an_unmasked_client_frame_closes_the_socket_and_notifies_the_handler() {
         open(&mut conn, &handshake);
         conn.send(b"\x81\x03abc").unwrap();
         let rest = conn.read_to_eof(EVENT).unwrap();
-        assert!(rest.is_empty(), "{name}: no close frame, just EOF: {rest:?}");
+        assert!(
+            rest.is_empty(),
+            "{name}: no close frame, just EOF: {rest:?}"
+        );
         assert_eq!(echo.wait_frames(name, 2), want, "{name}: handler frames");
     }
 }

@@ -49,7 +49,9 @@ impl Echo {
         };
         wait::until("the echo handler to answer a probe", EVENT * 2, || {
             let mut client = Conn::connect(port).ok()?;
-            client.send(b"GET /probe HTTP/1.1\r\nHost: localhost\r\n\r\n").ok()?;
+            client
+                .send(b"GET /probe HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .ok()?;
             client.read_response(Duration::from_millis(250)).ok()
         })
         .unwrap();
@@ -64,7 +66,11 @@ impl Echo {
     /// probes' connections.
     pub(super) fn frames(&self) -> Vec<String> {
         let frames = self.frames.lock().unwrap();
-        let conn_id = |f: &[u8]| request::decode(f).ok().map(|r| (r.conn_id, r.path == b"/probe"));
+        let conn_id = |f: &[u8]| {
+            request::decode(f)
+                .ok()
+                .map(|r| (r.conn_id, r.path == b"/probe"))
+        };
         let probes: Vec<u64> = frames
             .iter()
             .filter_map(|f| conn_id(f))
@@ -96,7 +102,8 @@ impl Drop for Echo {
 
 /// Answers one request as the capture's handler did: 101 for a handshake, `echo: ` + text for a
 /// text message, a close frame and the close message for a close, nothing for other frames; a
-/// `{"type":"hello","n":1}` for JSON-socket messages; a small page for HTTP requests.
+/// `{"type":"hello","n":1}` for a JSON-socket join (nothing for other JSON messages, so no reply
+/// races the client's close); a small page for HTTP requests.
 fn answer(conn: &Connection, req: &Request<'_>) {
     if req.is_notice() {
         return;
@@ -122,7 +129,10 @@ fn answer(conn: &Connection, req: &Request<'_>) {
                 _ => Ok(()),
             }
         }
-        Some(key::METHOD_JSON) => conn.reply(req, br#"{"type":"hello","n":1}"#),
+        Some(key::METHOD_JSON) if req.body.starts_with(br#"{"type":"join""#) => {
+            conn.reply(req, br#"{"type":"hello","n":1}"#)
+        }
+        Some(key::METHOD_JSON) => Ok(()),
         _ => conn.reply(req, &http_response(b"probe\n", 200, "OK", &[])),
     };
     if let Err(e) = sent {

@@ -4,7 +4,7 @@
 use scale0_tests::client::Conn;
 
 use super::echo::Echo;
-use super::{capture, captured_frame, expect_bytes, gateway, EVENT, QUIET};
+use super::{capture, captured_frame, expect_bytes, gateway, Extra, EVENT, QUIET};
 
 const DIR: &str = "json-10-json-xml-socket";
 
@@ -25,7 +25,11 @@ fn join_ping_msg_leave(name: &str, port: u16, echo: &Echo) {
         captured_frame(&format!("{DIR}/07-m2-to-handler-msg2.bin")),
         captured_frame(&format!("{DIR}/08-m2-to-handler-after-close.bin")),
     ];
-    assert_eq!(echo.wait_frames(name, 3), want, "{name}: handler frames (no ping)");
+    assert_eq!(
+        echo.wait_frames(name, 3),
+        want,
+        "{name}: handler frames (no ping)"
+    );
 }
 
 #[test]
@@ -35,7 +39,7 @@ fn a_json_socket_talks_to_its_handler_as_through_mongrel2() {
         ..Default::default()
     })
     .unwrap();
-    let (gw, send, recv, _dir) = gateway("json", "", "");
+    let (gw, send, recv, _dir) = gateway("json", Extra::default());
     let sides = [
         (
             "Mongrel2",
@@ -54,27 +58,41 @@ fn a_json_socket_talks_to_its_handler_as_through_mongrel2() {
         let want = capture(&format!("{DIR}/10-m2-to-client-policy-then-EOF.bin"));
         assert_eq!(answer, want, "{name}: policy then close");
         std::thread::sleep(QUIET);
-        assert_eq!(echo.frames().len(), 3, "{name}: the policy request reaches no handler");
+        assert_eq!(
+            echo.frames().len(),
+            3,
+            "{name}: the policy request reaches no handler"
+        );
     }
 }
 
 #[test]
 fn raw_payload_handlers_reach_json_sockets_unencoded() {
-    let (gw, send, recv, _dir) = gateway("json", "", "raw_payload = true");
+    let (gw, send, recv, _dir) = gateway(
+        "json",
+        Extra {
+            handler: "raw_payload = true",
+            ..Extra::default()
+        },
+    );
     let echo = Echo::start(&send, &recv, gw.port());
     let mut conn = Conn::connect(gw.port()).unwrap();
-    conn.send(&capture("misc-05-raw-payload-json-socket/01-client-to-m2.bin"))
-        .unwrap();
+    conn.send(&capture(
+        "misc-05-raw-payload-json-socket/01-client-to-m2.bin",
+    ))
+    .unwrap();
     expect_bytes(&mut conn, br#"{"type":"hello","n":1}"#, "raw reply");
     assert_eq!(
         echo.wait_frames("the join", 1),
-        [captured_frame("misc-05-raw-payload-json-socket/02-m2-to-handler.bin")]
+        [captured_frame(
+            "misc-05-raw-payload-json-socket/02-m2-to-handler.bin"
+        )]
     );
 }
 
 #[test]
 fn tnetstring_handlers_get_json_socket_messages_as_captured() {
-    let (gw, send, recv, _dir) = gateway("tnetstring", "", "");
+    let (gw, send, recv, _dir) = gateway("tnetstring", Extra::default());
     let echo = Echo::start(&send, &recv, gw.port());
     let mut conn = Conn::connect(gw.port()).unwrap();
     conn.send(&capture("tnet-10-json-socket/01-client-to-m2.bin"))

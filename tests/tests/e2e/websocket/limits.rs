@@ -5,7 +5,7 @@ use mongrel2_compat::websocket::{encode_client_frame, Opcode};
 use scale0_tests::client::Conn;
 
 use super::echo::Echo;
-use super::{capture, captured_frame, gateway, open, EVENT};
+use super::{capture, captured_frame, gateway, open, Extra, EVENT};
 
 const MASK: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 
@@ -18,10 +18,19 @@ fn frame(fin: bool, opcode: Opcode, payload: &[u8]) -> Vec<u8> {
 /// Opens a WebSocket on a gateway with `defaults`, sends `frames`, and checks the socket is
 /// closed without a close frame and the handler got `messages` messages and then the notice.
 fn refused(defaults: &str, frames: &[Vec<u8>], messages: usize) {
-    let (gw, send, recv, _dir) = gateway("json", defaults, "");
+    let (gw, send, recv, _dir) = gateway(
+        "json",
+        Extra {
+            defaults,
+            ..Extra::default()
+        },
+    );
     let echo = Echo::start(&send, &recv, gw.port());
     let mut conn = Conn::connect(gw.port()).unwrap();
-    open(&mut conn, &capture("json-07-websocket/01-client-to-m2-handshake.bin"));
+    open(
+        &mut conn,
+        &capture("json-07-websocket/01-client-to-m2-handshake.bin"),
+    );
     for f in frames {
         conn.send(f).unwrap();
     }
@@ -64,4 +73,34 @@ fn a_continuation_without_a_start_closes_the_socket() {
 #[test]
 fn a_silent_websocket_is_closed_after_websocket_idle_timeout() {
     refused("websocket_idle_timeout = \"300ms\"", &[], 0);
+}
+
+#[test]
+fn an_open_websocket_counts_against_max_connections() {
+    let (gw, send, recv, _dir) = gateway(
+        "json",
+        Extra {
+            listener: "max_connections = 2",
+            ..Extra::default()
+        },
+    );
+    // The echo handler's readiness probe has closed its connection by now.
+    let echo = Echo::start(&send, &recv, gw.port());
+    let mut held = Conn::connect(gw.port()).unwrap();
+    open(
+        &mut held,
+        &capture("json-07-websocket/01-client-to-m2-handshake.bin"),
+    );
+    let refused = scale0_tests::wait::until("a second socket to be refused", EVENT, || {
+        let _probe_slot = Conn::connect(gw.port()).ok()?;
+        let mut third = Conn::connect(gw.port()).ok()?;
+        third
+            .send(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .ok()?;
+        let answer = third.read_to_eof(EVENT).ok()?;
+        answer.starts_with(b"HTTP/1.1 503").then_some(answer)
+    });
+    assert!(refused.is_ok(), "{refused:?}");
+    drop(held);
+    echo.wait_frames("handshake and notice", 2);
 }

@@ -5,14 +5,14 @@ use std::process::Command;
 use scale0_tests::python::PYTHON;
 
 use super::echo::Echo;
-use super::gateway;
+use super::{gateway, Extra};
 
 #[test]
 fn python_websockets_talks_to_a_handler_through_scale0() {
-    let (gw, send, recv, _dir) = gateway("json", "", "");
+    let (gw, send, recv, _dir) = gateway("json", Extra::default());
     let echo = Echo::start(&send, &recv, gw.port());
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/e2e/websocket/client.py");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/websocket/client.py");
     let out = Command::new(PYTHON)
         .arg(script)
         .arg(format!("ws://127.0.0.1:{}/ws/echo", gw.port()))

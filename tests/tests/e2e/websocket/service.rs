@@ -44,22 +44,36 @@ fn a_native_worker_echoes_websocket_messages_behind_the_broker() {
     let worker = Worker::start("ws-echo", command, &endpoints.control, None, dir.path()).unwrap();
 
     let mut conn = Conn::connect(gateway.port()).unwrap();
-    open(&mut conn, &capture("json-07-websocket/01-client-to-m2-handshake.bin"));
-    conn.send(&capture("json-07-websocket/05-client-to-m2-text-frame-Hello.bin"))
-        .unwrap();
+    open(
+        &mut conn,
+        &capture("json-07-websocket/01-client-to-m2-handshake.bin"),
+    );
+    conn.send(&capture(
+        "json-07-websocket/05-client-to-m2-text-frame-Hello.bin",
+    ))
+    .unwrap();
     expect_bytes(&mut conn, b"\x81\x0becho: Hello", "the echo");
     conn.send(&capture("json-07-websocket/11-client-to-m2-ping-frame.bin"))
         .unwrap();
     expect_bytes(&mut conn, b"\x8a\x03png", "the pong");
-    conn.send(&capture("json-07-websocket/13-client-to-m2-fragmented-text.bin"))
-        .unwrap();
+    conn.send(&capture(
+        "json-07-websocket/13-client-to-m2-fragmented-text.bin",
+    ))
+    .unwrap();
     expect_bytes(
         &mut conn,
         b"\x81\x17echo: frag-one frag-two",
         "the reassembled message echoed",
     );
-    conn.send(&capture("json-07-websocket/15-client-to-m2-close-frame.bin"))
-        .unwrap();
+    conn.send(&capture(
+        "json-07-websocket/15-client-to-m2-close-frame.bin",
+    ))
+    .unwrap();
     let rest = conn.read_to_eof(EVENT).unwrap();
-    assert_eq!(rest, b"\x88\x02\x03\xe8", "close frame then EOF; {}", worker.logs());
+    assert_eq!(
+        rest,
+        b"\x88\x02\x03\xe8",
+        "close frame then EOF; {}",
+        worker.logs()
+    );
 }
