@@ -3,8 +3,8 @@
 //!
 //! The input is either an m2sh config file (`main = Server(...)`, `servers = [main]`) or the SQLite
 //! database `m2sh load` writes from one (recognised by the SQLite magic header). Both are read into
-//! one [`model`](self) — the [`lexer`] and [`parser`] plus `conf` for files, `sqlite` for databases
-//! — so the two give the same TOML. `plan` picks the targets and route order, `writer` writes the
+//! one model (`model`) — `lexer`, `parser` and `conf` for files, `sqlite` for databases — so the
+//! two give the same TOML. `plan` picks the targets and route order, `writer` writes the
 //! text, `settings` maps Mongrel2 settings. What has no Scale0 equivalent is a [`Warning`]; only
 //! unreadable input is an [`Error`].
 //!
@@ -27,9 +27,9 @@ use std::path::Path;
 
 mod conf;
 mod error;
-pub mod lexer;
+mod lexer;
 mod model;
-pub mod parser;
+mod parser;
 mod plan;
 mod settings;
 mod sqlite;
@@ -37,6 +37,9 @@ mod toml_out;
 mod writer;
 
 pub use error::{Error, Pos, Warning};
+pub use lexer::MAX_NUMBER_DIGITS;
+pub use parser::MAX_NESTING;
+pub use sqlite::MAX_ROWS;
 
 /// Largest m2sh file read (1 MiB, as `config::limits::MAX_CONFIG_BYTES`); real ones are a few KiB.
 pub const MAX_M2SH_BYTES: u64 = crate::config::limits::MAX_CONFIG_BYTES;

@@ -46,15 +46,26 @@ pub enum Sniffed {
 }
 
 /// Looks at the first byte without consuming it: from `early` (bytes already read behind a
-/// PROXY header) or by peeking the socket for up to `wait`.
-pub async fn sniff(stream: &TcpStream, early: &[u8], wait: Duration) -> Sniffed {
+/// PROXY header) or by peeking the socket for up to `wait` (the listener's `keepalive_timeout`:
+/// a connection that sends nothing is closed then, as an idle HTTP connection is), or until the
+/// gateway stops.
+pub async fn sniff(
+    stream: &TcpStream,
+    early: &[u8],
+    wait: Duration,
+    shutdown: &CancellationToken,
+) -> Sniffed {
     let first = match early.first() {
         Some(&b) => b,
         None => {
             let mut byte = [0u8; 1];
-            match tokio::time::timeout(wait, stream.peek(&mut byte)).await {
-                Ok(Ok(1)) => byte[0],
-                _ => return Sniffed::Silent,
+            let peek = tokio::time::timeout(wait, stream.peek(&mut byte));
+            tokio::select! {
+                peeked = peek => match peeked {
+                    Ok(Ok(1)) => byte[0],
+                    _ => return Sniffed::Silent,
+                },
+                _ = shutdown.cancelled() => return Sniffed::Silent,
             }
         }
     };
@@ -227,3 +238,6 @@ async fn read_more<IO: AsyncRead + Unpin>(
     buf.reserve(READ_CHUNK);
     io.read_buf(buf).await
 }
+
+#[cfg(test)]
+mod tests;

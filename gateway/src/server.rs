@@ -269,9 +269,10 @@ async fn accept_loop(
                     (peer, Vec::new())
                 };
                 let conn = Arc::new(Conn::new(app2.ids.next(), peer, app2.reply_limits));
-                // `@`/`<` first: a Mongrel2 JSON/XML socket, not HTTP.
+                // `@`/`<` first: a Mongrel2 JSON/XML socket, not HTTP. Until its first
+                // byte a connection is idle (keepalive_timeout, as idle.rs counts it).
                 let sniffed =
-                    jssocket::sniff(&stream, &early, limits.header_read_timeout).await;
+                    jssocket::sniff(&stream, &early, limits.keepalive_timeout, &shutdown).await;
                 let fd = i64::from(std::os::fd::AsRawFd::as_raw_fd(&stream));
                 let entry = app2
                     .registry
@@ -279,13 +280,18 @@ async fn accept_loop(
                 let stream = Counted::new(stream, entry);
                 match sniffed {
                     jssocket::Sniffed::Http => {
-                        let held = conn.clone();
+                        let (held, tracker) = (conn.clone(), app2.tracker.clone());
                         serve_connection(app2, conn, stream, early, builder, limits, shutdown)
                             .await;
                         // A WebSocket session took the socket over: it still counts
-                        // against max_connections until it ends.
+                        // against max_connections until it ends (a small task keeps the
+                        // permit, so this larger one can end).
                         if held.is_taken_over() {
-                            held.close_signal().cancelled().await;
+                            tracker.spawn(async move {
+                                held.close_signal().cancelled().await;
+                                drop(permit);
+                            });
+                            return;
                         }
                     }
                     jssocket::Sniffed::Socket => {

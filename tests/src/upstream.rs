@@ -7,7 +7,7 @@
 //! - `/hang`: no answer until the upstream stops (for 504);
 //! - `/hop`: a response carrying hop-by-hop headers the proxy must strip;
 //! - anything else: `200`, body `<METHOD> <target>\n<n> body bytes\n` then the
-//!   body itself when it is at most [`ECHO_MAX`] bytes.
+//!   body itself when it is at most [`ECHO_MAX`] bytes (for HEAD: the head only).
 //!
 //! Requests are read with Content-Length or chunked framing and connections
 //! are kept alive, so a pooling proxy shows as several requests on one
@@ -61,7 +61,7 @@ impl Seen {
 }
 
 #[derive(Default)]
-pub(crate) struct State {
+struct State {
     requests: Mutex<Vec<Seen>>,
     streams: Mutex<Vec<TcpStream>>,
     body_bytes: AtomicU64,
@@ -229,6 +229,8 @@ fn respond(writer: &mut TcpStream, seen: &Seen, body: &[u8], state: &State) -> a
         "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n{extra}\r\n",
         text.len()
     )?;
-    writer.write_all(&text)?;
+    if seen.method != "HEAD" {
+        writer.write_all(&text)?;
+    }
     Ok(())
 }

@@ -65,7 +65,7 @@ pub enum Error {
         /// What SQLite said.
         error: rusqlite::Error,
     },
-    /// A table has more rows than [`MAX_ROWS`](super::sqlite::MAX_ROWS).
+    /// A table has more rows than [`MAX_ROWS`](super::MAX_ROWS).
     #[error("{}: {query}: more than {max} rows", path.display())]
     TooManyRows {
         /// The database.

@@ -181,6 +181,19 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Hostile bytes: parsed or refused, never a panic.
+        #[test]
+        fn hostile_messages_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let mut splitter = Splitter::default();
+            splitter.buffer().extend_from_slice(&bytes);
+            while let Ok(Some(message)) = splitter.next_message() {
+                let _either = parse(&message);
+            }
+            let _encoded = encode_reply(&bytes, false);
+        }
+    }
+
     #[test]
     fn a_message_without_nul_is_capped() {
         let mut splitter = Splitter::default();

@@ -133,11 +133,11 @@ impl Dir {
                 .mime
                 .content_type(self.inner.index_file.as_bytes()),
         };
-        let inner = self.inner.clone();
-        let found = tokio::task::spawn_blocking(move || {
-            open::open(&inner.base, &relative, &inner.index_file)
-        })
-        .await;
+        let found = Ok::<_, tokio::task::JoinError>(open::open(
+            &self.inner.base,
+            &relative,
+            &self.inner.index_file,
+        ));
         match found {
             Ok(Ok(open::Found::File(opened))) => {
                 let ask = reply::Ask {

@@ -6,8 +6,8 @@
 //! A request is forwarded as it arrives: its body is streamed upstream
 //! ([`upload`], capped by the route's `max_body_bytes`), its head rewritten
 //! ([`headers`], [`uri`]); the response head must come within the route's
-//! `reply_timeout` once the body is sent (else 504), and its body is streamed
-//! back ([`download`]).
+//! `reply_timeout` once the body is sent ([`progress`]; else 504), and its
+//! body is streamed back ([`download`]).
 //! An upgrade (WebSocket) answered 101 becomes a byte [`tunnel`]. HTTP/2
 //! clients are proxied as HTTP/1.1 requests. docs/parity/proxy.md compares
 //! this with Mongrel2.
@@ -15,6 +15,7 @@
 pub mod download;
 mod error;
 pub mod headers;
+pub mod progress;
 pub mod tunnel;
 pub mod upload;
 pub mod uri;
@@ -22,7 +23,6 @@ pub mod uri;
 pub use error::{Error, NoHost};
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
@@ -146,21 +146,30 @@ impl Proxy {
         if let (Some(protocol), Some(_)) = (&protocol, &client_upgrade) {
             headers::restore_upgrade(&mut head, protocol.clone());
         }
-        let (body, sent) =
+        let (body, watcher) =
             upload::Capped::new(body, settings.max_body_bytes, settings.idle_timeout);
         let mut request = Request::new(body);
         *request.method_mut() = parts.method;
         *request.uri_mut() = uri;
         *request.version_mut() = Version::HTTP_11;
         *request.headers_mut() = head;
-        let exchange = head_within(self.client.request(request), sent, settings.reply_timeout);
+        let exchange = progress::head_within(
+            self.client.request(request),
+            watcher,
+            settings.idle_timeout,
+            settings.reply_timeout,
+        );
         let mut response = match exchange.await {
             Ok(Ok(response)) => response,
             Ok(Err(e)) => return Err(self.classify(&e)),
-            Err(_) => {
+            Err(late) => {
                 return Err(Error::Timeout {
                     target: self.name.clone(),
-                    after: settings.reply_timeout,
+                    after: match late {
+                        progress::Late::Upload => settings.idle_timeout,
+                        progress::Late::Head => settings.reply_timeout,
+                    },
+                    late,
                 })
             }
         };
@@ -256,22 +265,6 @@ impl Proxy {
             why: why.to_owned(),
         }
     }
-}
-
-/// Waits for the response head of `request`, at most `reply_timeout` after
-/// the request body was `sent` (while the body streams, its own idle timeout
-/// applies, so a slow upload of a large body is not a 504).
-async fn head_within<F: std::future::Future>(
-    request: F,
-    sent: upload::Sent,
-    reply_timeout: Duration,
-) -> Result<F::Output, tokio::time::error::Elapsed> {
-    tokio::pin!(request);
-    tokio::select! {
-        early = &mut request => return Ok(early),
-        _sent_or_dropped = sent => {}
-    }
-    tokio::time::timeout(reply_timeout, request).await
 }
 
 /// The `Content-Length` the client declared, if it is a number.

@@ -164,6 +164,28 @@ mod tests {
         assert_eq!(inbound.next_message(), Err(Error::ContinuationWithoutStart));
     }
 
+    proptest::proptest! {
+        /// Hostile bytes in any split: an error or messages, never a panic, and the buffer never
+        /// holds more than one capped frame (payload, 14 header bytes) plus the last read.
+        #[test]
+        fn hostile_bytes_never_panic_and_stay_bounded(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+            read in 1usize..64,
+        ) {
+            let mut inbound = Inbound::new(100, 300);
+            for chunk in bytes.chunks(read) {
+                inbound.read_buffer(read).extend_from_slice(chunk);
+                let held = inbound.buf.len() - inbound.start;
+                proptest::prop_assert!(held <= 100 + 14 + read);
+                match inbound.next_message() {
+                    Ok(Some(m)) => proptest::prop_assert!(m.payload.len() <= 300),
+                    Ok(None) => {}
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+
     #[test]
     fn an_idle_stream_holds_no_buffer() {
         let mut inbound = Inbound::new(100, 100);

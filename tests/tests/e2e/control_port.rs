@@ -295,13 +295,23 @@ fn mongrel2_and_scale0_answer_the_control_port_alike() {
     assert_eq!(s0_headers, m2_headers);
     assert_eq!(s0_rows, [["Str reload not supported"]]);
 
+    // Mongrel2 raises SIGINT before it replies, so its reply to `stop` is
+    // sometimes lost as it exits: Scale0's is checked against the capture.
+    let captured = scale0_tests::repo_root()
+        .join("fixtures/mongrel2-captures/err-05-control-port/32-control-rep-stop.bin");
+    assert_eq!(s0.ask(b"10:4:stop,0:}]"), std::fs::read(captured).unwrap());
+    send_only(&m2.control, b"10:4:stop,0:}]");
     for side in &sides {
-        let reply = side.ask(b"10:4:stop,0:}]");
-        assert_eq!(
-            reply,
-            b"59:7:headers,6:3:msg,]4:rows,29:25:21:signal sent to server,]]}"
-        );
         let what = format!("{} to stop listening after stop", side.name);
         wait::until(&what, EVENT, || (!wait::port_open(side.port)).then_some(())).unwrap();
     }
+}
+
+/// Sends one request to a control port without waiting for the reply.
+fn send_only(endpoint: &str, request: &[u8]) {
+    let ctx = zmq::Context::new();
+    let socket = ctx.socket(zmq::REQ).unwrap();
+    socket.set_linger(1000).unwrap();
+    socket.connect(endpoint).unwrap();
+    socket.send(request, 0).unwrap();
 }

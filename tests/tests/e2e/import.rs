@@ -19,7 +19,7 @@ const SITE: &str = r#"
 app = Handler(send_spec='ipc://{dir}/send', send_ident='34f9ceee-cd52-4b7f-b197-88bf2f0ec378'
               recv_spec='ipc://{dir}/recv' recv_ident='')
 main = Server(uuid="f400bf85-4538-4f7a-8908-67e313d515c2", name="main",
-    access_log='{dir}/access.log', error_log="/logs/error.log", pid_file="/run/mongrel2.pid",
+    error_log="/logs/error.log", pid_file="/run/mongrel2.pid",
     default_host="localhost", bind_addr="127.0.0.1", port=6767,
     hosts=[Host(name="localhost", routes={
         '/': app,

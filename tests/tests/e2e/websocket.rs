@@ -42,6 +42,7 @@ fn captured_frame(path: &str) -> String {
 /// Extra lines for the gateway config's sections.
 #[derive(Default, Clone, Copy)]
 struct Extra<'a> {
+    gateway: &'a str,
     listener: &'a str,
     defaults: &'a str,
     handler: &'a str,
@@ -51,6 +52,7 @@ struct Extra<'a> {
 /// the listener, `[defaults]` and the handler target.
 fn handler_config(send: &str, recv: &str, protocol: &str, extra: Extra<'_>) -> String {
     let Extra {
+        gateway,
         listener,
         defaults,
         handler,
@@ -58,6 +60,7 @@ fn handler_config(send: &str, recv: &str, protocol: &str, extra: Extra<'_>) -> S
     format!(
         r#"[gateway]
 sender_id = "{DEFAULT_SEND_IDENT}"
+{gateway}
 
 [[listener]]
 bind = "127.0.0.1:0"

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use std::time::Duration;
 
+use super::progress::Late;
 use crate::body::Body;
 use crate::failure::Failure;
 
@@ -23,13 +24,16 @@ pub enum Error {
         /// The connect error chain.
         why: String,
     },
-    /// No response head within the route's `reply_timeout`: 504.
-    #[error("target {target}: no response head within {after:?}")]
+    /// No response head within the route's `reply_timeout` of the body being
+    /// sent, or the upstream took no body bytes for its `idle_timeout`: 504.
+    #[error("target {target}: upstream late ({late:?}) by {after:?}")]
     Timeout {
         /// The target's name.
         target: String,
-        /// The route's `reply_timeout`.
+        /// The deadline that passed.
         after: Duration,
+        /// Which one.
+        late: Late,
     },
     /// The upstream closed or sent something that is not an HTTP response: 502.
     #[error("target {target}: upstream failed: {why}")]

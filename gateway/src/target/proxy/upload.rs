@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
-use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
+
+use super::progress::{self, Reporter, Watcher};
 
 /// Why the request body stream was cut.
 #[derive(Debug, thiserror::Error)]
@@ -40,37 +41,27 @@ pub struct Capped<B> {
     /// Started at the first poll (the upstream connection exists by then), so
     /// connecting does not count as client silence.
     timer: Option<Pin<Box<Sleep>>>,
-    /// Told once the last byte has been handed on.
-    sent: Option<oneshot::Sender<()>>,
+    /// Tells the proxy who the body is waiting for.
+    progress: Reporter,
 }
-
-/// Resolves once the whole request body has been handed to the upstream
-/// connection (or fails if the body was dropped first); the response-head
-/// deadline counts from then.
-pub type Sent = oneshot::Receiver<()>;
 
 impl<B: Body> Capped<B> {
     /// Wraps `inner`; the idle timer starts when the body is first polled.
-    pub fn new(inner: B, limit: u64, idle: Duration) -> (Capped<B>, Sent) {
-        let (tx, rx) = oneshot::channel();
-        let mut capped = Capped {
+    /// The watcher follows the upload (see [`progress`]).
+    pub fn new(inner: B, limit: u64, idle: Duration) -> (Capped<B>, Watcher) {
+        let (progress, watcher) = progress::channel();
+        if inner.is_end_stream() {
+            progress.sent();
+        }
+        let capped = Capped {
             inner,
             limit,
             received: 0,
             idle,
             timer: None,
-            sent: Some(tx),
+            progress,
         };
-        if capped.inner.is_end_stream() {
-            capped.finish();
-        }
-        (capped, rx)
-    }
-
-    fn finish(&mut self) {
-        if let Some(sent) = self.sent.take() {
-            let _receiver_may_be_gone = sent.send(());
-        }
+        (capped, watcher)
     }
 }
 
@@ -100,24 +91,28 @@ where
                     timer.as_mut().reset(Instant::now() + this.idle);
                 }
                 if this.inner.is_end_stream() {
-                    this.finish();
+                    this.progress.sent();
+                } else {
+                    this.progress.frame();
                 }
                 Poll::Ready(Some(Ok(frame)))
             }
             Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Error::Client(e.to_string())))),
             Poll::Ready(None) => {
-                this.finish();
+                this.progress.sent();
                 Poll::Ready(None)
             }
-            Poll::Pending => match this
-                .timer
-                .get_or_insert_with(|| Box::pin(tokio::time::sleep(this.idle)))
-                .as_mut()
-                .poll(cx)
-            {
-                Poll::Ready(()) => Poll::Ready(Some(Err(Error::Idle(this.idle)))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                this.progress.client();
+                let idle = this.idle;
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Error::Idle(idle)))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 
@@ -212,21 +207,26 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn sent_resolves_after_the_last_frame() {
+    async fn the_watcher_follows_the_upload() {
         let (tx, rx) = mpsc::channel(8);
-        let (mut body, mut sent) = Capped::new(Fed(rx), 10, Duration::from_secs(1));
+        let (mut body, watcher) = Capped::new(Fed(rx), 10, Duration::from_secs(1));
+        assert_eq!(*watcher.borrow(), progress::Phase::Client);
         tx.send(Bytes::from_static(b"a")).await.unwrap();
         assert!(body.frame().await.unwrap().is_ok());
-        assert!(sent.try_recv().is_err(), "not yet");
+        assert_eq!(*watcher.borrow(), progress::Phase::Upstream(0));
         drop(tx);
         assert!(body.frame().await.is_none());
-        assert!(sent.await.is_ok());
-        let (_, sent) = Capped::new(
+        assert_eq!(*watcher.borrow(), progress::Phase::Sent);
+        let (_, watcher) = Capped::new(
             http_body_util::Empty::<Bytes>::new(),
             10,
             Duration::from_secs(1),
         );
-        assert!(sent.await.is_ok(), "an empty body is sent at once");
+        assert_eq!(
+            *watcher.borrow(),
+            progress::Phase::Sent,
+            "an empty body is sent at once"
+        );
     }
 
     #[test]

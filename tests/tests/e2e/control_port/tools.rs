@@ -1,6 +1,8 @@
 //! Operator tools on Scale0's control port: Mongrel2's own `m2sh control`
-//! (reading the port from a config database made with `m2sh load`), and
-//! `terminate`, which must not wait out the drain that `stop` grants.
+//! (reading the port from a config database made with `m2sh load`),
+//! Mongrel2's Python `ControlPort`, `terminate`, which must not wait out the
+//! drain that `stop` grants, and `control_stop`, which closes only the
+//! control port.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -121,4 +123,74 @@ fn terminate_stops_at_once_without_draining_in_flight_requests() {
         "the unanswered request was kept open: terminate must not wait out the 60 s grace"
     );
     assert!(!wait::port_open(side.port));
+}
+
+#[test]
+fn control_stop_closes_the_port_and_the_gateway_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let control = format!("ipc://{}/control", dir.path().display());
+    let gateway = Gateway::start(&scale0_config(dir.path(), &control)).unwrap();
+    let at = |name: &str| format!("ipc://{}/{name}", dir.path().display());
+    let side = Side {
+        name: "Scale0",
+        port: gateway.port(),
+        control,
+        recorder: Recorder::start(&at("send"), &at("recv"), Closing::Never).unwrap(),
+    };
+    side.wait_ready();
+    assert_eq!(
+        side.ask(b"19:12:control_stop,0:}]"),
+        b"63:7:headers,6:3:msg,]4:rows,33:29:25:stopping the control port,]]}"
+    );
+    let (_conn, _id, _len) = side.live_connection();
+    assert!(wait::port_open(side.port));
+}
+
+/// Mongrel2's Python `ControlPort` (Debian's `mongrel2/control.py`, made
+/// Python 3 here by encoding what it sends and decoding what it receives as
+/// latin-1, as `tests/python/py3fix.py` does for the rest of the library).
+const PY_DRIVER: &str = r#"
+import sys
+from mongrel2.control import ControlPort
+port = ControlPort(sys.argv[1])
+print(port.request('uuid'))
+print(port.request('status', what='net'))
+print(port.request('kill', id=424242))
+"#;
+
+#[test]
+fn mongrel2_python_control_port_talks_to_scale0() {
+    use scale0_tests::python;
+    let dir = tempfile::tempdir().unwrap();
+    let control = format!("ipc://{}/control", dir.path().display());
+    let _gateway = Gateway::start(&scale0_config(dir.path(), &control)).unwrap();
+    let lib = dir.path().join("py");
+    python::install_library(&lib).unwrap();
+    let source = std::path::Path::new(python::M2_LIBRARY).join("control.py");
+    let original = std::fs::read_to_string(source).unwrap();
+    for text in ["send(msg)", "parse(rep)"] {
+        assert_eq!(
+            original.matches(text).count(),
+            1,
+            "control.py changed: {text}"
+        );
+    }
+    let fixed = original
+        .replacen("send(msg)", "send(msg.encode('latin-1'))", 1)
+        .replacen("parse(rep)", "parse(rep.decode('latin-1'))", 1);
+    std::fs::write(lib.join("mongrel2/control.py"), fixed).unwrap();
+    let out = Command::new(python::PYTHON)
+        .args(["-c", PY_DRIVER, &control])
+        .env("PYTHONPATH", &lib)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    let want = [
+        format!("{{'headers': ['uuid'], 'rows': [['{DEFAULT_SEND_IDENT}']]}}"),
+        "{'headers': ['id', 'fd', 'type', 'last_ping', 'last_read', 'last_write', 'bytes_read', 'bytes_written'], 'rows': []}".to_owned(),
+        "{'code': 'INVALID_ARGUMENT', 'error': 'Invalid argument type.'}".to_owned(),
+    ];
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), want);
 }

@@ -186,3 +186,54 @@ fn an_http2_client_is_proxied_as_http1() {
     assert_eq!(seen.header("host"), Some("h2.example"));
     assert_eq!(seen.header("via"), Some("2 scale0"));
 }
+
+#[test]
+fn head_gets_the_upstream_head_and_no_body_and_the_connection_stays_usable() {
+    let upstream = Upstream::start().unwrap();
+    let gateway = gateway_to(upstream.port);
+    let mut conn = scale0_tests::client::Conn::connect(gateway.port()).unwrap();
+    conn.send(b"HEAD /h HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let head = conn
+        .read_until(WAIT, |b| {
+            scale0_tests::client::find(b, b"\r\n\r\n").is_some()
+        })
+        .unwrap();
+    let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    assert!(
+        text.contains("content-length: 21\r\n"),
+        "the upstream's length: {text}"
+    );
+    assert!(text.ends_with("\r\n\r\n"), "no body after the head: {text}");
+    conn.send(b"GET /after HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let next = scale0_tests::client::split_response(&conn.read_response(WAIT).unwrap()).unwrap();
+    assert_eq!(next.2, b"GET /after\n0 body bytes\n");
+}
+
+#[test]
+fn a_client_expecting_100_continue_gets_its_large_body_through() {
+    let upstream = Upstream::start().unwrap();
+    let gateway = gateway_to(upstream.port);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("body.bin");
+    std::fs::write(&file, vec![b'e'; 2 * 1024 * 1024]).unwrap();
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-H", "Expect: 100-continue", "--data-binary"])
+        .arg(format!("@{}", file.display()))
+        .arg(format!("http://127.0.0.1:{}/big", gateway.port()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, b"POST /big\n2097152 body bytes\n");
+    assert_eq!(
+        upstream.requests()[0].header("expect"),
+        None,
+        "answered by the gateway"
+    );
+}

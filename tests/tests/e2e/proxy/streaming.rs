@@ -2,7 +2,7 @@
 //! of a 50 MiB upload before the client has sent the rest, and the client
 //! receives the first bytes of a 50 MiB download before the upstream has
 //! sent the rest. `max_body_bytes` holds on the stream, `idle_timeout` on
-//! the response body.
+//! both bodies.
 
 use scale0_tests::client::{find, split_response, Conn};
 use scale0_tests::gateway::Gateway;
@@ -116,5 +116,21 @@ fn an_upstream_stalling_mid_body_aborts_the_response_after_the_idle_timeout() {
     assert!(
         got.len() - head_end < total,
         "the client sees a cut response, not a complete one"
+    );
+}
+
+#[test]
+fn a_client_stalling_mid_upload_gets_408_after_the_idle_timeout() {
+    let upstream = Upstream::start().unwrap();
+    let url = format!("http://127.0.0.1:{}", upstream.port);
+    let gateway = Gateway::start(&config(&url, "/", "", r#"idle_timeout = "300ms""#, "")).unwrap();
+    let got = exchange(
+        gateway.port(),
+        b"POST /slow HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nonly ten b",
+    );
+    assert_eq!(got.0, 408);
+    assert!(
+        upstream.requests().is_empty(),
+        "the upstream never got a complete request"
     );
 }

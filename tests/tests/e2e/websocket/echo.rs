@@ -30,6 +30,16 @@ impl Echo {
     /// Connects to a server's sockets and waits until the server's replies reach the client
     /// (a probe on HTTP port `port` is answered), so no reply is lost to the slow joiner.
     pub(super) fn start(send_spec: &str, recv_spec: &str, port: u16) -> Echo {
+        Echo::start_behind(send_spec, recv_spec, port, b"")
+    }
+
+    /// [`Echo::start`] for a listener that wants `preamble` (a PROXY header) before each request.
+    pub(super) fn start_behind(
+        send_spec: &str,
+        recv_spec: &str,
+        port: u16,
+        preamble: &[u8],
+    ) -> Echo {
         let conn = Connection::connect(None, send_spec, recv_spec).unwrap();
         let frames = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
@@ -49,9 +59,8 @@ impl Echo {
         };
         wait::until("the echo handler to answer a probe", EVENT * 2, || {
             let mut client = Conn::connect(port).ok()?;
-            client
-                .send(b"GET /probe HTTP/1.1\r\nHost: localhost\r\n\r\n")
-                .ok()?;
+            let probe = b"GET /probe HTTP/1.1\r\nHost: localhost\r\n\r\n";
+            client.send(&[preamble, probe].concat()).ok()?;
             client.read_response(Duration::from_millis(250)).ok()
         })
         .unwrap();

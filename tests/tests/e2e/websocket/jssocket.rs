@@ -105,3 +105,33 @@ fn tnetstring_handlers_get_json_socket_messages_as_captured() {
     ];
     assert_eq!(echo.wait_frames("join and notice", 2), want);
 }
+
+#[test]
+fn a_json_socket_is_recognised_after_a_proxy_protocol_header() {
+    let (gw, send, recv, _dir) = gateway(
+        "json",
+        Extra {
+            gateway: "trusted_proxies = [\"127.0.0.1\"]",
+            listener: "proxy_protocol = true",
+            ..Extra::default()
+        },
+    );
+    let proxy = b"PROXY TCP4 192.0.2.7 127.0.0.1 40000 80\r\n";
+    let echo = Echo::start_behind(&send, &recv, gw.port(), proxy);
+    let mut conn = Conn::connect(gw.port()).unwrap();
+    let join = capture("misc-05-raw-payload-json-socket/01-client-to-m2.bin");
+    conn.send(&[&proxy[..], &join].concat()).unwrap();
+    expect_bytes(
+        &mut conn,
+        &capture(&format!("{DIR}/04-m2-to-client-json-reply.bin")),
+        "the base64 reply",
+    );
+    let frames = echo.wait_frames("the join", 1);
+    let join = &frames[0];
+    assert!(
+        join.starts_with("SENDER CONN @chat ")
+            && join.contains(r#"\"REMOTE_ADDR\":\"192.0.2.7\""#)
+            && join.contains(r#"\"METHOD\":\"JSON\""#),
+        "the trusted proxy's client address: {join}"
+    );
+}
