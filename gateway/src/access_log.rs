@@ -19,6 +19,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::AccessLog as Destination;
 use crate::failure::Fault;
@@ -104,6 +106,11 @@ impl Entry {
 pub struct Logger {
     tx: Option<mpsc::Sender<String>>,
     dropped: Arc<AtomicU64>,
+    /// Cancelled by [`Logger::close`]: the writer drains its queue and ends.
+    closing: CancellationToken,
+    /// The writer task, apart from the connections' tasks so that closing
+    /// the gateway can wait for connections first, then for their lines.
+    writer: TaskTracker,
 }
 
 impl Logger {
@@ -112,14 +119,14 @@ impl Logger {
         Logger {
             tx: None,
             dropped: Arc::new(AtomicU64::new(0)),
+            closing: CancellationToken::new(),
+            writer: TaskTracker::new(),
         }
     }
 
-    /// Starts the writer task for `destination` on `tracker`.
-    pub async fn start(
-        destination: &Destination,
-        tracker: &tokio_util::task::TaskTracker,
-    ) -> std::io::Result<Logger> {
+    /// Starts the writer task for `destination`; it runs until
+    /// [`Logger::close`].
+    pub async fn start(destination: &Destination) -> std::io::Result<Logger> {
         let mut out: Box<dyn tokio::io::AsyncWrite + Send + Unpin> = match destination {
             Destination::Off => return Ok(Logger::off()),
             Destination::Stdout => Box::new(tokio::io::stdout()),
@@ -132,8 +139,22 @@ impl Logger {
             ),
         };
         let (tx, mut rx) = mpsc::channel::<String>(QUEUE);
-        tracker.spawn(async move {
-            while let Some(mut line) = rx.recv().await {
+        let closing = CancellationToken::new();
+        let writer = TaskTracker::new();
+        let closed = closing.clone();
+        writer.spawn(async move {
+            loop {
+                let mut line = tokio::select! {
+                    biased;
+                    line = rx.recv() => match line {
+                        Some(line) => line,
+                        None => break,
+                    },
+                    _ = closed.cancelled() => match rx.try_recv() {
+                        Ok(line) => line,
+                        Err(_) => break,
+                    },
+                };
                 line.push('\n');
                 if let Err(e) = out.write_all(line.as_bytes()).await {
                     tracing::warn!("access log write failed: {e}");
@@ -142,11 +163,22 @@ impl Logger {
                     let _flush_best_effort = out.flush().await;
                 }
             }
+            let _flush_best_effort = out.flush().await;
         });
+        writer.close();
         Ok(Logger {
             tx: Some(tx),
             dropped: Arc::new(AtomicU64::new(0)),
+            closing,
+            writer,
         })
+    }
+
+    /// Writes the lines still queued, then stops the writer. Call once the
+    /// connections are done; later lines are dropped.
+    pub async fn close(&self) {
+        self.closing.cancel();
+        self.writer.wait().await;
     }
 
     /// True when lines are written (callers skip building entries otherwise).
@@ -231,5 +263,25 @@ mod tests {
         assert_eq!(fields[4..7], ["/hello?x=1", "HTTP/1.1\"", "504"]);
         assert!(fields[7].ends_with("ms"));
         assert_eq!(fields[8..], ["route=/", "target=app", "fault=upstream"]);
+    }
+
+    #[tokio::test]
+    async fn close_writes_queued_lines_while_clones_are_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("access.log");
+        let logger = Logger::start(&Destination::File(path.clone()))
+            .await
+            .unwrap();
+        let held_by_a_connection = logger.clone();
+        let parts = http::Request::get("/a").body(()).unwrap().into_parts().0;
+        for _ in 0..3 {
+            logger.log(&Entry::new(&parts, 1, "127.0.0.1:9".parse().unwrap()));
+        }
+        tokio::time::timeout(Duration::from_secs(5), logger.close())
+            .await
+            .expect("close does not wait for the last Logger to drop");
+        let written = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(written.lines().count(), 3, "{written}");
+        drop(held_by_a_connection);
     }
 }

@@ -148,7 +148,7 @@ impl Gateway {
                 .map_err(|e| anyhow::anyhow!("listener {}: {e}", l.bind))?;
             listeners.push((socket, l.clone()));
         }
-        let access_log = Logger::start(&config.gateway.access_log, &tracker).await?;
+        let access_log = Logger::start(&config.gateway.access_log).await?;
         let registry = Registry::new();
         let terminate = CancellationToken::new();
         let addrs: Vec<SocketAddr> = listeners
@@ -218,6 +218,7 @@ impl Gateway {
         {
             tracing::warn!("shutdown grace period over; dropping remaining connections");
         }
+        self.app.access_log.close().await;
     }
 }
 
