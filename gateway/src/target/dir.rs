@@ -4,8 +4,8 @@
 //! A request goes through one step per submodule: [`path`] turns the request
 //! path into a checked relative path (route prefix stripped, `..`, encoded
 //! slashes, NUL and hidden names refused) without touching the disk; [`open`]
-//! canonicalizes it under the base and opens the regular file (one hop to the
-//! blocking pool); [`reply`] evaluates the preconditions ([`conditional`]) and
+//! canonicalizes it under the base and opens the regular file (on the runtime
+//! thread, as nginx does; see there why); [`reply`] evaluates the preconditions ([`conditional`]) and
 //! `Range` ([`range`]) and answers, small files from memory and large ones
 //! [`stream`]ed in bounded chunks. [`mime`] picks the Content-Type.
 
@@ -133,13 +133,9 @@ impl Dir {
                 .mime
                 .content_type(self.inner.index_file.as_bytes()),
         };
-        let found = Ok::<_, tokio::task::JoinError>(open::open(
-            &self.inner.base,
-            &relative,
-            &self.inner.index_file,
-        ));
-        match found {
-            Ok(Ok(open::Found::File(opened))) => {
+        // Inline, not on the blocking pool: see `open` for why.
+        match open::open(&self.inner.base, &relative, &self.inner.index_file) {
+            Ok(open::Found::File(opened)) => {
                 let ask = reply::Ask {
                     headers: &parts.headers,
                     head,
@@ -148,13 +144,9 @@ impl Dir {
                 };
                 reply::file(ask, *opened, tracker)
             }
-            Ok(Ok(open::Found::Directory)) => reply::redirect(&parts.uri),
-            Ok(Err(open::OpenError::NotFound)) => reply::not_found(),
-            Ok(Err(open::OpenError::Forbidden)) => reply::forbidden(),
-            Err(e) => {
-                tracing::warn!("dir target: blocking pool: {e}");
-                reply::internal()
-            }
+            Ok(open::Found::Directory) => reply::redirect(&parts.uri),
+            Err(open::OpenError::NotFound) => reply::not_found(),
+            Err(open::OpenError::Forbidden) => reply::forbidden(),
         }
     }
 }

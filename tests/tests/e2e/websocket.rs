@@ -4,14 +4,17 @@
 //! the real Mongrel2 and through Scale0, each with the same echo handler (`echo`), and checks that
 //! both handlers receive the captured frames and both clients the captured answers. `limits`
 //! shows Scale0's caps and idle timeout, `service` a native worker (`ws-echo-worker`) behind the
-//! broker, `real_client` Debian's python3-websockets as the client, and `jssocket` the `@chat`
-//! JSON socket (also driven by Mongrel2's own chat demo).
+//! broker, `real_client` Debian's python3-websockets as the client, `debian_echo` Mongrel2's own
+//! WebSocket example handler behind both servers, and `jssocket` the `@chat` JSON socket (`chat`:
+//! Mongrel2's chat demo over it). `pyapp` runs Mongrel2's Python 2 examples on Python 3.
 
 mod chat;
+mod debian_echo;
 mod differential;
 mod echo;
 mod jssocket;
 mod limits;
+mod pyapp;
 mod real_client;
 mod service;
 

@@ -1,6 +1,13 @@
 //! The disk side of a dir target: from a checked [`Relative`] path to an open
-//! regular file inside the base, in one blocking call (run on tokio's
-//! blocking pool by the caller, so one request costs one hop there).
+//! regular file inside the base, in one blocking call.
+//!
+//! It runs on the runtime thread serving the request, as nginx runs its
+//! `open`/`fstat`/`read` on its event loop: for page-cached files these are a
+//! few microseconds, and a hop to tokio's blocking pool cost 4× the
+//! throughput (10.8k vs 43k req/s for a 4 KiB file, docs/benchmarks.md). The
+//! price: a slow file system (NFS, a failing disk) stalls that runtime
+//! thread, so serve static files from local disk. Large files are then
+//! streamed through `tokio::fs` ([`super::stream`]), off the runtime thread.
 //!
 //! The joined path is canonicalized (symlinks resolved, as Mongrel2 does with
 //! `realpath`) and must stay inside the canonical base: symlinks within the

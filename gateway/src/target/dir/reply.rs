@@ -44,7 +44,7 @@ pub fn method_not_allowed() -> Response<Body> {
     r
 }
 
-/// 500, when the blocking pool failed us.
+/// 500, when the bytes read do not cover the range planned (a bug, never a client fault).
 pub fn internal() -> Response<Body> {
     status(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
 }

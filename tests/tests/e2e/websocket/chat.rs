@@ -3,15 +3,13 @@
 //! Mongrel2's own handler library, and driven by two clients (join, message, leave). Both
 //! servers must give both clients the same bytes.
 
-use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
 
 use base64::Engine as _;
 use scale0_tests::client::Conn;
 use scale0_tests::mongrel2::{Mongrel2, Options};
-use scale0_tests::python::{install_library, PYTHON};
 
+use super::pyapp::PyApp;
 use super::{expect_bytes, gateway, Extra, EVENT};
 
 /// How long a probe join waits for the user list (Mongrel2 stalls 100 ms after the demo's
@@ -42,67 +40,10 @@ fn fixes<'a>(send: &'a str, recv: &'a str) -> [(&'static str, &'a str); 7] {
     ]
 }
 
-/// The chat demo running against one server.
-struct Chat {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    dir: tempfile::TempDir,
-}
-
-impl Chat {
-    fn start(send_spec: &str, recv_spec: &str) -> Chat {
-        let dir = tempfile::tempdir().unwrap();
-        install_library(dir.path()).unwrap();
-        let mut source = std::fs::read_to_string(CHAT_PY).unwrap();
-        let (send, recv) = (format!("\"{send_spec}\""), format!("\"{recv_spec}\""));
-        for (from, to) in fixes(&send, &recv) {
-            assert_eq!(source.matches(from).count(), 1, "chat.py changed: {from}");
-            source = source.replace(from, to);
-        }
-        let script = dir.path().join("chat.py");
-        std::fs::write(&script, source).unwrap();
-        let mut child = Command::new(PYTHON)
-            .arg(&script)
-            .env("PYTHONPATH", dir.path())
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("stderr")).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Chat { child, lines, dir }
-    }
-
-    /// Waits for a stdout line starting with `prefix`.
-    fn expect(&self, prefix: &str) {
-        loop {
-            let line = self.lines.recv_timeout(EVENT).unwrap_or_else(|_| {
-                let stderr = std::fs::read_to_string(self.dir.path().join("stderr"));
-                panic!("chat.py printed no {prefix:?} line within {EVENT:?}: {stderr:?}")
-            });
-            if line.starts_with(prefix) {
-                return;
-            }
-        }
-    }
-}
-
-impl Drop for Chat {
-    fn drop(&mut self) {
-        let _already_gone = self.child.kill();
-        let _reaped = self.child.wait();
-    }
+/// The chat demo against one server's `send_spec`/`recv_spec`.
+fn start_chat(send_spec: &str, recv_spec: &str) -> PyApp {
+    let (send, recv) = (format!("\"{send_spec}\""), format!("\"{recv_spec}\""));
+    PyApp::start(Path::new(CHAT_PY), &[], &fixes(&send, &recv))
 }
 
 /// What a client gets for one JSON message: Mongrel2's base64 of Python's `json.dumps`.
@@ -124,7 +65,7 @@ fn join(port: u16, user: &str, list: &str) -> Conn {
 
 /// A probe user joins until the demo answers (its replies may be lost while its PUB socket
 /// joins), then leaves; the demo forgets it before the story starts.
-fn wait_ready(port: u16, chat: &Chat) {
+fn wait_ready(port: u16, chat: &PyApp) {
     scale0_tests::wait::until("chat.py to answer a join", EVENT * 2, || {
         let mut probe = Conn::connect(port).ok()?;
         probe
@@ -138,7 +79,7 @@ fn wait_ready(port: u16, chat: &Chat) {
     .unwrap();
 }
 
-fn story(port: u16, chat: &Chat) {
+fn story(port: u16, chat: &PyApp) {
     wait_ready(port, chat);
     let mut alice = join(port, "alice", "\"alice\"");
     let mut bob = join(port, "bob", "\"alice\", \"bob\"");
@@ -166,11 +107,11 @@ fn mongrel2s_chat_demo_runs_unchanged_on_both_servers() {
         ..Options::default()
     })
     .unwrap();
-    let chat = Chat::start(&m2.send_spec, &m2.recv_spec);
+    let chat = start_chat(&m2.send_spec, &m2.recv_spec);
     story(m2.http_port, &chat);
     drop(chat);
 
     let (gw, send, recv, _dir) = gateway("json", Extra::default());
-    let chat = Chat::start(&send, &recv);
+    let chat = start_chat(&send, &recv);
     story(gw.port(), &chat);
 }
