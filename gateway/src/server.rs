@@ -278,7 +278,7 @@ async fn accept_loop(
                 let entry = app2
                     .registry
                     .register(&conn, fd, tokio::time::Instant::now());
-                let stream = Counted::new(stream, entry);
+                let stream = Counted::new(stream, entry, limits.send_timeout);
                 match sniffed {
                     jssocket::Sniffed::Http => {
                         let (held, tracker) = (conn.clone(), app2.tracker.clone());

@@ -82,6 +82,10 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default `listener.keepalive_timeout`: how long an idle keep-alive connection stays open.
 pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(75);
 
+/// Default `listener.send_timeout`: how long a write to a client may stay blocked (the
+/// client reads nothing) before the connection is dropped, as nginx's `send_timeout`.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Default `listener.max_header_bytes` (16 KiB).
 pub const DEFAULT_MAX_HEADER_BYTES: u64 = 16 * 1024;
 

@@ -56,6 +56,8 @@ pub struct Listener {
     pub header_read_timeout: Duration,
     /// How long an idle keep-alive connection stays open.
     pub keepalive_timeout: Duration,
+    /// How long a write to the client may stay blocked before the connection is dropped.
+    pub send_timeout: Duration,
     /// Largest request head in bytes; beyond it the answer is 431.
     pub max_header_bytes: usize,
     /// Most header fields in a request; beyond it the answer is 431.
@@ -160,6 +162,12 @@ impl Listener {
                 field(scope, "keepalive_timeout"),
                 raw.keepalive_timeout.as_ref(),
                 DEFAULT_KEEPALIVE_TIMEOUT,
+                Zero::Rejected,
+            )?,
+            send_timeout: check::duration(
+                field(scope, "send_timeout"),
+                raw.send_timeout.as_ref(),
+                DEFAULT_SEND_TIMEOUT,
                 Zero::Rejected,
             )?,
             max_header_bytes: check::to_usize(field(scope, "max_header_bytes"), max_header_bytes)?,

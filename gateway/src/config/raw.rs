@@ -51,6 +51,7 @@ pub(crate) struct RawListener {
     pub http2: Option<bool>,
     pub header_read_timeout: Option<String>,
     pub keepalive_timeout: Option<String>,
+    pub send_timeout: Option<String>,
     pub max_header_bytes: Option<RawSize>,
     pub max_headers: Option<u64>,
 }

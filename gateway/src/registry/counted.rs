@@ -1,15 +1,19 @@
 //! [`Counted`]: a client connection's IO that counts bytes and stamps times
-//! into its [`ConnStats`](super::ConnStats), and fails once the connection is
-//! killed.
+//! into its [`ConnStats`](super::ConnStats), fails once the connection is
+//! killed, and fails a write the client has left blocked for longer than the
+//! listener's `send_timeout` (a client that stops reading cannot hold a
+//! connection, or what feeds it, forever).
 
+use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use atomic_waker::AtomicWaker;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 use super::{ConnStats, Entry};
 
@@ -20,12 +24,21 @@ use super::{ConnStats, Entry};
 pub struct Counted<S> {
     inner: S,
     entry: Entry,
+    send_timeout: Duration,
+    /// Armed while a write is blocked; disarmed when a write makes progress.
+    blocked: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> Counted<S> {
-    /// Wraps `inner`, counting into `entry`.
-    pub fn new(inner: S, entry: Entry) -> Counted<S> {
-        Counted { inner, entry }
+    /// Wraps `inner`, counting into `entry`; a write blocked for
+    /// `send_timeout` fails with [`io::ErrorKind::TimedOut`].
+    pub fn new(inner: S, entry: Entry, send_timeout: Duration) -> Counted<S> {
+        Counted {
+            inner,
+            entry,
+            send_timeout,
+            blocked: None,
+        }
     }
 
     /// The connection's counters (for [`ConnStats::killed`] and
@@ -53,10 +66,34 @@ impl<S> Counted<S> {
         }
     }
 
-    fn wrote(&self, polled: &Poll<io::Result<usize>>) {
-        if let Poll::Ready(Ok(n)) = polled {
-            if *n > 0 {
-                self.entry.stats().record_write(*n, Instant::now());
+    /// Records a write's progress; a write still blocked after
+    /// `send_timeout` becomes an error.
+    fn wrote(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match &polled {
+            Poll::Ready(Ok(n)) => {
+                self.blocked = None;
+                if *n > 0 {
+                    self.entry.stats().record_write(*n, Instant::now());
+                }
+                polled
+            }
+            Poll::Ready(Err(_)) => polled,
+            Poll::Pending => {
+                let send_timeout = self.send_timeout;
+                let timer = self
+                    .blocked
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(send_timeout)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("the client read nothing for {send_timeout:?} (send_timeout)"),
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
             }
         }
     }
@@ -87,8 +124,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     ) -> Poll<io::Result<usize>> {
         self.check_alive(&self.entry.stats().write_waker, cx)?;
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
-        self.wrote(&polled);
-        polled
+        self.wrote(cx, polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -106,8 +142,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
     ) -> Poll<io::Result<usize>> {
         self.check_alive(&self.entry.stats().write_waker, cx)?;
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        self.wrote(&polled);
-        polled
+        self.wrote(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -5,6 +5,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::*;
 use crate::http_reply;
 
+/// A send timeout the tests below never reach.
+const SEND_TIMEOUT: Duration = Duration::from_secs(3600);
+
 fn conn(id: u64) -> Arc<Conn> {
     let peer = "127.0.0.1:40000".parse().unwrap();
     Arc::new(Conn::new(id, peer, http_reply::Limits::default()))
@@ -38,7 +41,11 @@ async fn counted_io_counts_bytes_and_stamps_times() {
     let registry = Registry::new();
     let (client, server) = tokio::io::duplex(1024);
     let conn_1 = conn(1);
-    let mut io = Counted::new(server, registry.register(&conn_1, 10, Instant::now()));
+    let mut io = Counted::new(
+        server,
+        registry.register(&conn_1, 10, Instant::now()),
+        SEND_TIMEOUT,
+    );
     let mut client = client;
     client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
     let mut buf = [0u8; 64];
@@ -57,7 +64,11 @@ async fn dropping_the_io_unlists_the_connection() {
     let registry = Registry::new();
     let (_client, server) = tokio::io::duplex(16);
     let conn_1 = conn(1);
-    let io = Counted::new(server, registry.register(&conn_1, 10, Instant::now()));
+    let io = Counted::new(
+        server,
+        registry.register(&conn_1, 10, Instant::now()),
+        SEND_TIMEOUT,
+    );
     assert_eq!(registry.len(), 1);
     drop(io);
     assert!(registry.is_empty());
@@ -81,7 +92,11 @@ async fn kill_fails_reads_and_writes_and_reports_each_case() {
     let registry = Registry::new();
     let (_client, server) = tokio::io::duplex(16);
     let conn_3 = conn(3);
-    let mut io = Counted::new(server, registry.register(&conn_3, 12, Instant::now()));
+    let mut io = Counted::new(
+        server,
+        registry.register(&conn_3, 12, Instant::now()),
+        SEND_TIMEOUT,
+    );
     assert_eq!(registry.kill(99), Killed::Unknown);
     assert_eq!(registry.kill(3), Killed::Done);
     assert!(io.stats().killed().is_cancelled());
@@ -123,7 +138,11 @@ async fn kill_wakes_a_read_parked_on_a_silent_client() {
     let registry = Registry::new();
     let (_client, server) = tokio::io::duplex(16);
     let conn_9 = conn(9);
-    let mut io = Counted::new(server, registry.register(&conn_9, 14, Instant::now()));
+    let mut io = Counted::new(
+        server,
+        registry.register(&conn_9, 14, Instant::now()),
+        SEND_TIMEOUT,
+    );
     let reader = tokio::spawn(async move {
         let mut buf = [0u8; 4];
         io.read(&mut buf).await
@@ -138,4 +157,49 @@ async fn kill_wakes_a_read_parked_on_a_silent_client() {
         read.unwrap_err().kind(),
         std::io::ErrorKind::ConnectionAborted
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_the_client_leaves_blocked_fails_after_send_timeout() {
+    let registry = Registry::new();
+    let (client, server) = tokio::io::duplex(16);
+    let conn_5 = conn(5);
+    let timeout = Duration::from_secs(60);
+    let mut io = Counted::new(
+        server,
+        registry.register(&conn_5, 11, Instant::now()),
+        timeout,
+    );
+    let started = Instant::now();
+    let error = io.write_all(&[b'x'; 64]).await.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    assert_eq!(started.elapsed(), timeout, "failed exactly at send_timeout");
+    drop(client);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_reader_that_keeps_reading_is_never_timed_out() {
+    let registry = Registry::new();
+    let (mut client, server) = tokio::io::duplex(16);
+    let conn_6 = conn(6);
+    let timeout = Duration::from_secs(60);
+    let mut io = Counted::new(
+        server,
+        registry.register(&conn_6, 12, Instant::now()),
+        timeout,
+    );
+    let reader = tokio::spawn(async move {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 16];
+        while got.len() < 256 {
+            // Each read comes well within the timeout; the whole transfer
+            // takes far longer than it.
+            tokio::time::sleep(Duration::from_secs(50)).await;
+            let n = client.read(&mut buf).await.unwrap();
+            got.extend_from_slice(&buf[..n]);
+        }
+        got.len()
+    });
+    io.write_all(&[b'y'; 256]).await.unwrap();
+    assert_eq!(reader.await.unwrap(), 256);
 }
