@@ -116,11 +116,13 @@ pub struct Logger {
 impl Logger {
     /// A logger that writes nothing.
     pub fn off() -> Logger {
+        let writer = TaskTracker::new();
+        writer.close();
         Logger {
             tx: None,
             dropped: Arc::new(AtomicU64::new(0)),
             closing: CancellationToken::new(),
-            writer: TaskTracker::new(),
+            writer,
         }
     }
 
@@ -283,5 +285,12 @@ mod tests {
         let written = std::fs::read_to_string(&path).unwrap();
         assert_eq!(written.lines().count(), 3, "{written}");
         drop(held_by_a_connection);
+    }
+
+    #[tokio::test]
+    async fn closing_a_logger_that_is_off_returns_at_once() {
+        tokio::time::timeout(Duration::from_secs(5), Logger::off().close())
+            .await
+            .expect("an off logger has no writer to wait for");
     }
 }
