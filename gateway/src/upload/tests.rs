@@ -2,7 +2,7 @@
 
 use mongrel2_compat::request::{key, Protocol};
 
-use super::message;
+use super::prepare::message;
 use crate::translate::Context;
 
 const SENDER: &str = "34f9ceee-cd52-4b7f-b197-88bf2f0ec378";
