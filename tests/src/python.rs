@@ -8,6 +8,10 @@
 //! `disconnect ID`), which tests wait for with [`Handler::expect_line`]. It is
 //! killed when dropped.
 
+mod app;
+
+pub use app::PyApp;
+
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -9,6 +9,7 @@
 
 mod e2e {
     pub mod broker;
+    pub mod debian_examples;
     pub mod control_port;
     pub mod differential;
     pub mod failures;

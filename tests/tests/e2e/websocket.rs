@@ -14,7 +14,6 @@ mod differential;
 mod echo;
 mod jssocket;
 mod limits;
-mod pyapp;
 mod real_client;
 mod service;
 

@@ -177,3 +177,45 @@ fn expect_100_continue_is_answered_before_the_body_is_read() {
         assert!(answer.starts_with(b"HTTP/1.1 204"), "{}", side.name);
     }
 }
+
+#[test]
+fn a_client_leaving_mid_upload_deletes_the_file_and_the_handler_is_told() {
+    let side = scale0();
+    let mut client = Conn::connect(side.port).unwrap();
+    let head = "POST /upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10000\r\n\r\n";
+    client.send(head.as_bytes()).unwrap();
+    client.send(&body(1000)).unwrap();
+    let start = side.recv("upload-start");
+    let file = side.local(&header(&start, "x-mongrel2-upload-start").unwrap());
+    drop(client);
+    wait_gone(&file);
+    let notice = side.recv("the disconnect notice");
+    let parsed = mongrel2_compat::request::decode(&notice).unwrap();
+    assert!(parsed.is_notice() && parsed.conn_id == conn_id(&start));
+}
+
+#[test]
+fn a_chunked_upload_past_max_body_bytes_is_413_and_leaves_no_file() {
+    let side = Side::scale0(
+        "inline_body_bytes = 1024\nmax_body_bytes = 4096",
+        &format!("[upload]\ntemp_store = \"{TEMPLATE}\""),
+    );
+    let mut client = Conn::connect(side.port).unwrap();
+    let head = "POST /upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+    client.send(head.as_bytes()).unwrap();
+    let start = side.recv("upload-start");
+    let file = side.local(&header(&start, "x-mongrel2-upload-start").unwrap());
+    let chunk = [b"1000\r\n".as_slice(), &[b'z'; 4096], b"\r\n"].concat();
+    let _may_be_refused = client.send(&[chunk.as_slice(), chunk.as_slice()].concat());
+    let answer = client.read_response(EVENT).unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 413"),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    wait_gone(&file);
+    let notice = side.recv("the disconnect notice");
+    assert!(mongrel2_compat::request::decode(&notice)
+        .unwrap()
+        .is_notice());
+}

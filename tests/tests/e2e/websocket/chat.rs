@@ -9,7 +9,7 @@ use base64::Engine as _;
 use scale0_tests::client::Conn;
 use scale0_tests::mongrel2::{Mongrel2, Options};
 
-use super::pyapp::PyApp;
+use scale0_tests::python::PyApp;
 use super::{expect_bytes, gateway, Extra, EVENT};
 
 /// How long a probe join waits for the user list (Mongrel2 stalls 100 ms after the demo's
@@ -43,7 +43,7 @@ fn fixes<'a>(send: &'a str, recv: &'a str) -> [(&'static str, &'a str); 7] {
 /// The chat demo against one server's `send_spec`/`recv_spec`.
 fn start_chat(send_spec: &str, recv_spec: &str) -> PyApp {
     let (send, recv) = (format!("\"{send_spec}\""), format!("\"{recv_spec}\""));
-    PyApp::start(Path::new(CHAT_PY), &[], &fixes(&send, &recv))
+    PyApp::start(Path::new(CHAT_PY), &[], &fixes(&send, &recv)).unwrap()
 }
 
 /// What a client gets for one JSON message: Mongrel2's base64 of Python's `json.dumps`.
@@ -73,7 +73,7 @@ fn wait_ready(port: u16, chat: &PyApp) {
             .ok()?;
         let got = probe.read_until(PROBE_WAIT, |b| !b.is_empty());
         drop(probe);
-        chat.expect("DISCONNECTED");
+        chat.expect("DISCONNECTED").unwrap();
         got.ok().filter(|b| !b.is_empty())
     })
     .unwrap();

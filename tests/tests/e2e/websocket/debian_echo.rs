@@ -6,7 +6,7 @@ use std::path::Path;
 
 use scale0_tests::mongrel2::{Mongrel2, Options};
 
-use super::pyapp::PyApp;
+use scale0_tests::python::PyApp;
 use super::real_client::run_client;
 use super::{gateway, Extra};
 
@@ -44,6 +44,7 @@ fn echo_py(send_spec: &str, recv_spec: &str) -> PyApp {
         &[&examples.join("wsutil.py")],
         &fixes(&send, &recv),
     )
+    .unwrap()
 }
 
 const WANT: [&str; 5] = [

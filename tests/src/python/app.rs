@@ -8,12 +8,15 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 
-use scale0_tests::python::{install_library, PYTHON};
+use std::time::Duration;
 
-use super::EVENT;
+use super::{install_library, PYTHON};
+
+/// How long an example may take to print an expected line.
+const EVENT: Duration = Duration::from_secs(10);
 
 /// A running example application; killed when dropped.
-pub(super) struct PyApp {
+pub struct PyApp {
     name: String,
     child: Child,
     lines: mpsc::Receiver<String>,
@@ -22,29 +25,45 @@ pub(super) struct PyApp {
 
 impl PyApp {
     /// Runs `script` (with the `helpers` beside it copied too) after applying `fixes`.
-    pub(super) fn start(script: &Path, helpers: &[&Path], fixes: &[(&str, &str)]) -> PyApp {
-        let name = script.file_name().unwrap().to_string_lossy().into_owned();
-        let dir = tempfile::tempdir().unwrap();
-        install_library(dir.path()).unwrap();
+    pub fn start(
+        script: &Path,
+        helpers: &[&Path],
+        fixes: &[(&str, &str)],
+    ) -> anyhow::Result<PyApp> {
+        let file_name = |p: &Path| {
+            p.file_name()
+                .ok_or_else(|| anyhow::anyhow!("{} has no file name", p.display()))
+                .map(|n| n.to_owned())
+        };
+        let name = file_name(script)?.to_string_lossy().into_owned();
+        let dir = tempfile::tempdir()?;
+        install_library(dir.path())?;
         for helper in helpers {
-            std::fs::copy(helper, dir.path().join(helper.file_name().unwrap())).unwrap();
+            std::fs::copy(helper, dir.path().join(file_name(helper)?))?;
         }
-        let mut source = std::fs::read_to_string(script).unwrap();
+        let mut source = std::fs::read_to_string(script)?;
         for (from, to) in fixes {
-            assert_eq!(source.matches(from).count(), 1, "{name} changed: {from}");
+            let found = source.matches(from).count();
+            anyhow::ensure!(
+                found == 1,
+                "{name} changed: expected {from:?} once, found it {found} times"
+            );
             source = source.replace(from, to);
         }
-        std::fs::write(dir.path().join(&name), source).unwrap();
+        std::fs::write(dir.path().join(&name), source)?;
         let mut child = Command::new(PYTHON)
             .arg(&name)
             .current_dir(dir.path())
             .env("PYTHONPATH", dir.path())
             .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("stderr")).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
+            .stderr(std::fs::File::create(dir.path().join("stderr"))?)
+            .spawn()?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("{name} has no stdout pipe"))?;
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in std::io::BufReader::new(stdout)
@@ -56,32 +75,34 @@ impl PyApp {
                 }
             }
         });
-        PyApp {
+        Ok(PyApp {
             name,
             child,
             lines,
             dir,
-        }
+        })
     }
 
-    /// Waits for a stdout line starting with `prefix`.
-    pub(super) fn expect(&self, prefix: &str) {
+    /// Waits for a stdout line starting with `prefix` and returns it.
+    pub fn expect(&self, prefix: &str) -> anyhow::Result<String> {
+        let end = std::time::Instant::now() + EVENT;
         loop {
-            let line = self.lines.recv_timeout(EVENT).unwrap_or_else(|_| {
-                panic!(
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                anyhow::bail!(
                     "{} printed no {prefix:?} line within {EVENT:?}; {}",
                     self.name,
                     self.logs()
-                )
-            });
+                );
+            };
             if line.starts_with(prefix) {
-                return;
+                return Ok(line);
             }
         }
     }
 
     /// The application's stderr, for failure messages.
-    pub(super) fn logs(&self) -> String {
+    pub fn logs(&self) -> String {
         let stderr = std::fs::read_to_string(self.dir.path().join("stderr")).unwrap_or_default();
         format!("{} stderr:\n{stderr}", self.name)
     }
