@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use scale0_tests::client::{split_response, Conn};
+use scale0_tests::client::{split_response, Conn, Split};
 use scale0_tests::gateway::{handler_config, Gateway};
 use scale0_tests::mongrel2::{Mongrel2, Options};
 use scale0_tests::python::PyApp;
@@ -49,7 +49,7 @@ fn http_py(send_spec: &str, recv_spec: &str) -> PyApp {
 /// Status, headers and body of `request` on a fresh connection, or `None`
 /// when no answer came within [`WAIT`] (a reply lost to ZeroMQ's slow
 /// joiner: Mongrel2 has no deadline of its own).
-fn exchange(port: u16, request: &[u8]) -> Option<(u16, Vec<(String, String)>, Vec<u8>)> {
+fn exchange(port: u16, request: &[u8]) -> Option<Split> {
     let mut conn = Conn::connect(port).ok()?;
     conn.send(request).ok()?;
     let response = conn.read_response(WAIT).ok()?;
