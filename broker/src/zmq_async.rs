@@ -286,6 +286,30 @@ impl AsyncSocket {
         Ok(frames)
     }
 
+    /// Like [`AsyncSocket::ready`] without first asking libzmq (one `getsockopt(ZMQ_EVENTS)`, with its
+    /// mailbox check, saved per wait): only correct for a socket whose last operation was a `try_`
+    /// receive that returned [`Error::WouldBlock`] (libzmq had processed every command then, so
+    /// anything since raised the notification fd's edge, which tokio keeps). A loop that drains a
+    /// rarely busy socket after each wake and touches it nowhere else waits with this.
+    ///
+    /// Cancel-safe: waiting consumes nothing.
+    pub async fn ready_after_drain(
+        &mut self,
+        events: zmq::PollEvents,
+    ) -> Result<zmq::PollEvents, Error> {
+        if events.is_empty() {
+            return Ok(events);
+        }
+        loop {
+            let mut guard = self.fd.readable().await.map_err(Error::Reactor)?;
+            let now = self.events()? & events;
+            if !now.is_empty() {
+                return Ok(now);
+            }
+            guard.clear_ready();
+        }
+    }
+
     /// Waits until the socket reports any of `events` (`zmq::POLLIN`, `zmq::POLLOUT`) and
     /// returns those it reports; for sockets that send and receive in one task. Returns at
     /// once when `events` is empty.

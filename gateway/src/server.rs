@@ -160,6 +160,11 @@ impl Gateway {
         {
             control_port::spawn(&zmq, control, &tracker, shutdown.clone(), terminate.clone())?;
         }
+        if let Some(store) = &config.upload {
+            // Left-overs of a gateway that stopped mid-upload (crate::upload::store).
+            let now = std::time::SystemTime::now();
+            crate::upload::store::sweep(store, crate::upload::store::STALE_UPLOAD_AGE, now);
+        }
         let app = Arc::new(App {
             router: Router::new(config),
             targets,

@@ -24,14 +24,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use mongrel2_compat::request::key;
 use tokio::time::Instant;
 
-use crate::config::{Cleanup, RouteSettings, UploadStore};
+use crate::config::Cleanup;
 use crate::failure::Failure;
-use crate::flow::{credits, Notifier, UploadCredits};
+use crate::flow::{Notifier, UploadCredits};
 use crate::target::{Link, SendError, SendInfo};
-use crate::translate;
 pub use plan::{plan, Plan};
 pub use prepare::{inline, prepare, Prepared, Setup};
 use store::TempFile;

@@ -47,8 +47,9 @@ pub fn run(endpoint: &str, window: usize, periods: &Periods) -> Result<Report, z
     while Instant::now() < measure_until {
         let frames = router.recv_multipart(0)?;
         let frames: Vec<&[u8]> = frames.iter().skip(1).map(|f| &f[..]).collect();
-        let Ok(Command::Done { request }) = protocol::decode(&frames) else {
-            continue;
+        let request = match protocol::decode(&frames) {
+            Ok(Command::Done { request } | Command::ReplyDone { request, .. }) => request,
+            _ => continue,
         };
         let slot = usize::try_from(request.0).unwrap_or(0) % window;
         let now = Instant::now();

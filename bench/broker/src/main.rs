@@ -1,8 +1,8 @@
 //! `bench-broker`: how many requests per second Scale0's broker switches on its own. An embedded
 //! gateway link keeps a window of requests in flight (no HTTP, no translation); fake workers on their
 //! own threads (plain blocking libzmq DEALERs speaking S0W/1 through the broker's codec) answer each
-//! REQUEST with one REPLY and a DONE. Every request crosses the broker twice (SUBMIT → REQUEST, REPLY →
-//! link) plus a DONE, so the figure is the broker's dispatch rate with real ZeroMQ on the worker side.
+//! REQUEST with one REPLY-DONE (or, with `--separate-done`, a REPLY and a DONE). Every request crosses
+//! the broker twice (SUBMIT → REQUEST, REPLY → link), so the figure is the broker's dispatch rate with real ZeroMQ on the worker side.
 //!
 //! Prints requests/s and the submit-to-reply latency (p50, p99) over the measured period.
 
@@ -45,6 +45,10 @@ struct Args {
     /// Measure the plain libzmq loop (the ceiling) instead of the broker.
     #[arg(long)]
     baseline: bool,
+    /// Workers answer with REPLY then DONE (two messages, as S0W/1.0 workers do) instead of one
+    /// REPLY-DONE.
+    #[arg(long)]
+    separate_done: bool,
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -63,7 +67,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         "broker switching"
     };
     println!(
-        "{what}: {:.0} requests/s ({} requests in {:.2} s; {} workers x capacity {}, window {}); \
+        "{what}: {:.0} requests/s ({} requests in {:.2} s; {} workers x capacity {}, window {}, {}); \
          latency p50 {} us, p99 {} us; failures {}",
         report.rate(),
         report.replies,
@@ -71,6 +75,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         args.workers,
         args.capacity,
         args.window,
+        if args.separate_done {
+            "REPLY then DONE"
+        } else {
+            "REPLY-DONE"
+        },
         report.p50_micros,
         report.p99_micros,
         report.failures,
@@ -94,7 +103,12 @@ fn run(args: &Args, endpoint: &str) -> Result<driver::Report, Box<dyn Error>> {
         (0..args.workers)
             .map(|n| {
                 let identity = format!("bench-worker-{n}");
-                worker::spawn(endpoint.to_owned(), identity, args.capacity, stop.clone())
+                let answer = if args.separate_done {
+                    worker::Answer::ReplyThenDone
+                } else {
+                    worker::Answer::ReplyDone
+                };
+                worker::spawn(endpoint.to_owned(), identity, args.capacity, answer, stop.clone())
             })
             .collect()
     };

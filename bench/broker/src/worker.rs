@@ -1,5 +1,5 @@
-//! A fake worker on its own thread: a blocking DEALER that answers every REQUEST with one small REPLY
-//! and a DONE, as fast as libzmq allows (batches: one wait, then everything queued).
+//! A fake worker on its own thread: a blocking DEALER that answers every REQUEST with one small
+//! REPLY-DONE (or a REPLY and a DONE), as fast as libzmq allows (batches: one wait, then everything queued).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,6 +21,15 @@ const POLL_MS: i64 = 100;
 /// Heartbeat period (the broker's default interval is 1 s).
 const HEARTBEAT: Duration = Duration::from_millis(500);
 
+/// How a fake worker answers a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// One REPLY-DONE message (S0W/1.1).
+    ReplyDone,
+    /// A REPLY, then a DONE (S0W/1.0).
+    ReplyThenDone,
+}
+
 /// A running fake worker's thread.
 pub type Handle = JoinHandle<Result<(), zmq::Error>>;
 
@@ -29,17 +38,19 @@ pub fn spawn(
     endpoint: String,
     identity: String,
     capacity: u32,
+    answer: Answer,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<Handle> {
     std::thread::Builder::new()
         .name(identity.clone())
-        .spawn(move || serve(&endpoint, &identity, capacity, &stop))
+        .spawn(move || serve(&endpoint, &identity, capacity, answer, &stop))
 }
 
 fn serve(
     endpoint: &str,
     identity: &str,
     capacity: u32,
+    answer: Answer,
     stop: &AtomicBool,
 ) -> Result<(), zmq::Error> {
     let ctx = zmq::Context::new();
@@ -57,7 +68,7 @@ fn serve(
         if socket.poll(zmq::POLLIN, POLL_MS)? > 0 {
             loop {
                 match socket.recv_multipart(zmq::DONTWAIT) {
-                    Ok(frames) => handle(&socket, &frames, &ready)?,
+                    Ok(frames) => handle(&socket, &frames, &ready, answer)?,
                     Err(zmq::Error::EAGAIN) => break,
                     Err(error) => return Err(error),
                 }
@@ -71,7 +82,12 @@ fn serve(
     send(&socket, &Command::Disconnect { reason: None })
 }
 
-fn handle(socket: &zmq::Socket, frames: &[Vec<u8>], ready: &Command) -> Result<(), zmq::Error> {
+fn handle(
+    socket: &zmq::Socket,
+    frames: &[Vec<u8>],
+    ready: &Command,
+    answer: Answer,
+) -> Result<(), zmq::Error> {
     match protocol::decode(frames) {
         Ok(Command::Request {
             request,
@@ -85,13 +101,14 @@ fn handle(socket: &zmq::Socket, frames: &[Vec<u8>], ready: &Command) -> Result<(
             reply.extend_from_slice(conn);
             reply.extend_from_slice(b", ");
             reply.extend_from_slice(RESPONSE.as_bytes());
-            send(
-                socket,
-                &Command::Reply {
-                    reply: Bytes::from(reply),
-                },
-            )?;
-            send(socket, &Command::Done { request })
+            let reply = Bytes::from(reply);
+            match answer {
+                Answer::ReplyDone => send(socket, &Command::ReplyDone { request, reply }),
+                Answer::ReplyThenDone => {
+                    send(socket, &Command::Reply { reply })?;
+                    send(socket, &Command::Done { request })
+                }
+            }
         }
         Ok(Command::Disconnect { .. }) => send(socket, ready),
         Ok(_) | Err(_) => Ok(()),

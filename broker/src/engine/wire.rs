@@ -64,6 +64,21 @@ impl Engine {
                 worker: identity,
                 request: *request,
             },
+            Command::ReplyDone { request, reply } => {
+                let reply = reply.clone();
+                self.handle(
+                    Event::WorkerReply {
+                        worker: identity,
+                        reply,
+                    },
+                    now,
+                    out,
+                );
+                Event::WorkerDone {
+                    worker: identity,
+                    request: *request,
+                }
+            }
             Command::Heartbeat { .. } => Event::WorkerHeartbeat { worker: identity },
             Command::Disconnect { .. } => Event::WorkerDisconnect { worker: identity },
             Command::Drain => Event::WorkerDrain { worker: identity },

@@ -81,13 +81,18 @@ impl Task {
 
     /// Runs until the gateway drops its sender or receiver.
     pub(super) async fn run(mut self) {
+        let timer = tokio::time::sleep_until(self.next_timer());
+        tokio::pin!(timer);
         loop {
-            let wake = self.heartbeat_at.min(self.sweep_at).min(self.silence_at());
+            let wake = self.next_timer();
+            if timer.deadline() != wake {
+                timer.as_mut().reset(wake);
+            }
             let parked = !self.parked.is_empty();
             let accepting = self.parked.len() < self.settings.queue;
             tokio::select! {
                 biased;
-                () = tokio::time::sleep_until(wake) => self.on_timer(),
+                () = &mut timer => self.on_timer(),
                 room = room(&self.to_gateway), if parked => match room {
                     Ok(()) => self.unpark(),
                     Err(_) => break,
@@ -100,7 +105,10 @@ impl Task {
                     }
                 },
                 message = self.from_gateway.recv(), if accepting => match message {
-                    Some(message) => self.on_gateway_message(message),
+                    Some(message) => {
+                        self.on_gateway_message(message);
+                        self.drain_gateway();
+                    }
                     None => break,
                 },
             }
@@ -109,6 +117,27 @@ impl Task {
             }
         }
         self.send(&Command::Disconnect);
+    }
+
+    /// When the timer branch is next due: heartbeat, expiry sweep or broker silence. One `Sleep` is
+    /// kept across passes and reset only when this moves, so a busy link does not register a timer per
+    /// message.
+    fn next_timer(&self) -> Instant {
+        self.heartbeat_at.min(self.sweep_at).min(self.silence_at())
+    }
+
+    /// Handles what else the gateway has queued (up to a batch, while deliveries have room), so a burst
+    /// of submits costs one pass of the loop (and one readiness check of the socket) instead of one each.
+    fn drain_gateway(&mut self) {
+        for _ in 1..BATCH {
+            if self.parked.len() >= self.settings.queue {
+                return;
+            }
+            match self.from_gateway.try_recv() {
+                Ok(message) => self.on_gateway_message(message),
+                Err(_) => return,
+            }
+        }
     }
 
     fn silence_at(&self) -> Instant {

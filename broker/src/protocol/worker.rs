@@ -25,6 +25,7 @@ const DISCONNECT: u8 = 0x06;
 const RECONNECT_TO: u8 = 0x07;
 const CANCEL: u8 = 0x08;
 const DRAIN: u8 = 0x09;
+const REPLY_DONE: u8 = 0x0a;
 
 /// The broker's handle for one dispatched request: 8 opaque bytes on the wire that the worker echoes in
 /// DONE. The broker packs its table index and a generation into it, so a stale DONE can never free the
@@ -72,6 +73,15 @@ pub enum Command {
         /// The id from the REQUEST.
         request: RequestId,
     },
+    /// Worker → broker (S0W/1.1): REPLY then DONE in one message, for the common "one reply and finished"
+    /// request, so the broker receives and handles one message instead of two. Means exactly a REPLY
+    /// followed by a DONE.
+    ReplyDone {
+        /// The id from the REQUEST.
+        request: RequestId,
+        /// The last reply message, byte for byte.
+        reply: Bytes,
+    },
     /// Both ways: "I am alive". The broker's carries its timing; the worker's carries none.
     Heartbeat {
         /// Timing the broker expects, absent from workers.
@@ -117,6 +127,7 @@ impl Command {
             Command::Ready { .. }
             | Command::Reply { .. }
             | Command::Done { .. }
+            | Command::ReplyDone { .. }
             | Command::Drain => Direction::ToBroker,
             Command::Request { .. } | Command::ReconnectTo { .. } | Command::Cancel { .. } => {
                 Direction::ToWorker
@@ -132,6 +143,7 @@ impl Command {
             Command::Request { .. } => "REQUEST",
             Command::Reply { .. } => "REPLY",
             Command::Done { .. } => "DONE",
+            Command::ReplyDone { .. } => "REPLY-DONE",
             Command::Heartbeat { .. } => "HEARTBEAT",
             Command::Disconnect { .. } => "DISCONNECT",
             Command::ReconnectTo { .. } => "RECONNECT-TO",
@@ -177,6 +189,10 @@ pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
         Command::Done { request } => {
             envelope(WORKER_PROTOCOL, DONE, out);
             out.push(id(request));
+        }
+        Command::ReplyDone { request, reply } => {
+            envelope(WORKER_PROTOCOL, REPLY_DONE, out);
+            out.extend([id(request), reply.clone()]);
         }
         Command::Heartbeat { timing } => {
             envelope(WORKER_PROTOCOL, HEARTBEAT, out);

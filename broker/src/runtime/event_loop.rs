@@ -19,6 +19,10 @@ use crate::zmq_async::{self, AsyncSocket};
 /// performed), so one busy peer cannot starve the rest and batches stay small enough for low latency.
 pub(super) const BATCH: usize = 256;
 
+/// Passes between reads of the control socket when it has not signalled (its reads are otherwise
+/// driven by its own wake-ups), so a loop that never waits still answers `scale0 ctl`.
+const CONTROL_EVERY: u32 = 64;
+
 /// The engine's clock: tokio's, so tests can pause it.
 pub(super) fn now() -> Instant {
     tokio::time::Instant::now().into_std()
@@ -42,8 +46,13 @@ pub(super) struct Loop {
     pub(super) unsent: Vec<(HandlerId, RequestId, Bytes)>,
     /// Reused buffers.
     pub(super) frames: Vec<Frame>,
+    pub(super) batch: Vec<Action>,
     pub(super) send_buf: Vec<Bytes>,
     pub(super) draining: bool,
+    /// The control socket signalled (or was never read): read it in the next pass. Otherwise it is
+    /// read only every [`CONTROL_EVERY`] passes, sparing a libzmq probe per pass.
+    control_due: bool,
+    passes: u32,
 }
 
 impl Loop {
@@ -61,8 +70,11 @@ impl Loop {
             out: Vec::new(),
             unsent: Vec::new(),
             frames: Vec::new(),
+            batch: Vec::new(),
             send_buf: Vec::new(),
             draining: false,
+            control_due: true,
+            passes: 0,
         }
     }
 
@@ -105,7 +117,10 @@ impl Loop {
         more |= self.read_embedded(now);
         more |= self.read_handlers(now)?;
         self.resume_writable_handlers(now);
-        self.read_control(now);
+        self.passes = self.passes.wrapping_add(1);
+        if std::mem::take(&mut self.control_due) || self.passes % CONTROL_EVERY == 0 {
+            self.read_control(now);
+        }
         if self.engine.next_deadline().is_some_and(|at| at <= now) {
             self.engine.tick(now, &mut self.out);
         }
@@ -137,6 +152,7 @@ impl Loop {
             control,
             handlers,
             embedded,
+            control_due,
             ..
         } = self;
         let failed = |role| move |source| Error::Socket { role, source };
@@ -144,7 +160,10 @@ impl Loop {
             () = shutdown.cancelled(), if !draining => Ok(None),
             ready = workers.ready(zmq::POLLIN) => ready.map(|_| None).map_err(failed("workers")),
             ready = readable(gateways.as_mut()) => ready.map(|_| None).map_err(failed("gateways")),
-            ready = readable(control.as_mut()) => ready.map(|_| None).map_err(failed("control")),
+            ready = drained_readable(control.as_mut()) => {
+                *control_due = true;
+                ready.map(|_| None).map_err(failed("control"))
+            }
             ready = handlers.ready() => ready.map(|()| None),
             taken = embedded.recv() => Ok(Some(taken)),
             () = sleep => Ok(None),
@@ -184,7 +203,8 @@ impl Loop {
     }
 
     /// Answers every waiting control request (a REP socket: one answer per request, always). Control
-    /// trouble is logged, never fatal to the broker.
+    /// trouble is logged, never fatal to the broker; it leaves the socket due for the next pass, since
+    /// only a receive that found nothing leaves it drained.
     fn read_control(&mut self, now: Instant) {
         loop {
             let Some(socket) = &self.control else { return };
@@ -197,7 +217,10 @@ impl Loop {
                 Err(zmq_async::Error::TooManyFrames { .. }) => {
                     Err("a control request is one frame of JSON")
                 }
-                Err(error) => return tracing::warn!(%error, "control socket receive failed"),
+                Err(error) => {
+                    self.control_due = true;
+                    return tracing::warn!(%error, "control socket receive failed");
+                }
             };
             let answer = match request {
                 Ok(request) => control::server::answer(
@@ -211,6 +234,7 @@ impl Loop {
             };
             if let Some(socket) = &self.control {
                 if let Err(error) = socket.try_send_multipart([answer]) {
+                    self.control_due = true;
                     return tracing::warn!(%error, "control socket send failed");
                 }
             }
@@ -248,6 +272,16 @@ pub(super) enum Source {
 async fn readable(socket: Option<&mut AsyncSocket>) -> Result<zmq::PollEvents, zmq_async::Error> {
     match socket {
         Some(socket) => socket.ready(zmq::POLLIN).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits until an optional socket, drained by its last read, is readable; never resolves without one.
+async fn drained_readable(
+    socket: Option<&mut AsyncSocket>,
+) -> Result<zmq::PollEvents, zmq_async::Error> {
+    match socket {
+        Some(socket) => socket.ready_after_drain(zmq::POLLIN).await,
         None => std::future::pending().await,
     }
 }

@@ -17,7 +17,7 @@ impl Loop {
     /// Performs every pending action, in order; the events they cause go back through the engine, and
     /// their actions are performed too, until none are left.
     pub(super) fn perform(&mut self, now: Instant) {
-        let mut batch = Vec::new();
+        let mut batch = std::mem::take(&mut self.batch);
         loop {
             std::mem::swap(&mut self.out, &mut batch);
             if batch.is_empty() {
@@ -28,6 +28,7 @@ impl Loop {
             }
             self.return_unsent(now);
         }
+        self.batch = batch;
     }
 
     fn act(&mut self, action: Action, now: Instant) {

@@ -29,6 +29,12 @@ pub(crate) enum Outbound {
     Reply { epoch: u64, reply: Bytes },
     /// The job is finished: send DONE and free its slot.
     Done { epoch: u64, request: RequestId },
+    /// The job's last reply and its DONE, sent as one REPLY-DONE message.
+    ReplyDone {
+        epoch: u64,
+        request: RequestId,
+        reply: Bytes,
+    },
     /// Graceful shutdown: DRAIN, wait up to `grace` for held jobs, DISCONNECT.
     Shutdown { grace: Duration },
 }
@@ -219,6 +225,19 @@ impl Session {
                 }
             }
             Outbound::Done { .. } => {}
+            Outbound::ReplyDone {
+                epoch,
+                request,
+                reply,
+            } if live && epoch == self.epoch => {
+                if self.held.remove(&request).is_some() {
+                    out.push(Action::Send(Command::ReplyDone { request, reply }));
+                    self.idle_check(now, out);
+                } else {
+                    out.push(Action::Send(Command::Reply { reply }));
+                }
+            }
+            Outbound::ReplyDone { .. } => tracing::debug!("reply for an abandoned job dropped"),
             Outbound::Shutdown { grace } => self.shutdown(grace, now, out),
         }
     }

@@ -7,9 +7,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::check::{self, field};
-use super::limits::{
-    DEFAULT_TEMP_STORE_MODE, MAX_TEMP_STORE_BYTES, TEMP_STORE_SUFFIX,
-};
+use super::limits::{DEFAULT_TEMP_STORE_MODE, MAX_TEMP_STORE_BYTES, TEMP_STORE_SUFFIX};
 use super::Error;
 
 /// `[upload]` as serde reads it.
@@ -200,6 +198,41 @@ mod tests {
         for bad in ["", "0689", "07777x", "77777"] {
             assert_eq!(parse_mode(bad), None, "{bad}");
         }
+    }
+
+    const CONFIG: &str = r#"
+[[listener]]
+bind = "127.0.0.1:0"
+[[host]]
+name = "localhost"
+  [[host.route]]
+  path = "/"
+  target = "app"
+[target.app]
+type = "handler"
+send_spec = "tcp://127.0.0.1:9997"
+recv_spec = "tcp://127.0.0.1:9996"
+"#;
+
+    #[test]
+    fn pacing_without_download_credits_is_rejected_and_the_keys_reach_the_routes() {
+        let bad = format!("{CONFIG}[defaults]\nslow_client = \"pace\"\n");
+        let err = crate::config::Config::from_toml_str(&bad).unwrap_err();
+        assert!(
+            matches!(err, Error::Invalid { ref field, .. } if field == "defaults.slow_client"),
+            "{err}"
+        );
+        let good = format!(
+            "{CONFIG}[defaults]\nslow_client = \"pace\"\ndownload_credits = true\n\
+             upload_stream = true\nmax_output_bytes = \"1MiB\"\n[upload]\n\
+             temp_store = \"/tmp/up.XXXXXX\"\ncleanup = \"never\"\n"
+        );
+        let config = crate::config::Config::from_toml_str(&good).unwrap();
+        let settings = config.hosts[0].routes[0].settings;
+        assert_eq!(settings.slow_client, SlowClient::Pace);
+        assert!(settings.download_credits && settings.upload_stream);
+        assert_eq!(settings.max_output_bytes, 1 << 20);
+        assert_eq!(config.upload.unwrap().cleanup, Cleanup::Never);
     }
 
     #[test]

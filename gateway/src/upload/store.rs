@@ -86,6 +86,61 @@ impl Drop for TempFile {
     }
 }
 
+/// Files of the template older than this are left-overs of a gateway that stopped mid-upload:
+/// an upload in progress writes at least every `idle_timeout` (at most a day, `MAX_DURATION`).
+pub const STALE_UPLOAD_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// Deletes files made from `store`'s template whose last write is older than `max_age` at `now`
+/// (run at start); returns how many. Only with `cleanup = "after_reply"`: with `"never"` the
+/// files belong to the handlers. Errors (unreadable directory) are logged, not fatal.
+pub fn sweep(
+    store: &UploadStore,
+    max_age: std::time::Duration,
+    now: std::time::SystemTime,
+) -> usize {
+    if store.cleanup != crate::config::Cleanup::AfterReply {
+        return 0;
+    }
+    let (Some(dir), Some(name)) = (store.template.parent(), store.template.file_name()) else {
+        return 0;
+    };
+    let prefix = name
+        .as_bytes()
+        .strip_suffix(TEMP_STORE_SUFFIX.as_bytes())
+        .unwrap_or_default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            tracing::warn!(dir = %dir.display(), "cannot sweep upload temp files: {e}");
+            return 0;
+        }
+    };
+    let mut swept = 0;
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let ours = file_name
+            .as_bytes()
+            .strip_prefix(prefix)
+            .is_some_and(|rest| {
+                rest.len() == TEMP_STORE_SUFFIX.len() && rest.iter().all(|b| ALPHABET.contains(b))
+            });
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > max_age);
+        if ours && stale && std::fs::remove_file(entry.path()).is_ok() {
+            swept += 1;
+        }
+    }
+    if swept > 0 {
+        tracing::info!(dir = %dir.display(), swept, "deleted stale upload temp files");
+    }
+    swept
+}
+
 /// The template with its `XXXXXX` replaced by characters picked by `random`.
 fn candidate(template: &Path, random: &[u8; 16]) -> PathBuf {
     let bytes = template.as_os_str().as_bytes();
@@ -143,6 +198,34 @@ mod tests {
         let path = temp.path().to_owned();
         temp.keep();
         assert!(path.exists());
+    }
+
+    #[test]
+    fn only_stale_files_of_the_template_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["up.AAAAAA", "up.bbbbbb", "other.AAAAAA", "up.AAAAAAA"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        let later = std::time::SystemTime::now() + STALE_UPLOAD_AGE * 2;
+        let store = store(dir.path(), 0o600);
+        assert_eq!(
+            sweep(&store, STALE_UPLOAD_AGE, std::time::SystemTime::now()),
+            0,
+            "fresh"
+        );
+        assert_eq!(sweep(&store, STALE_UPLOAD_AGE, later), 2);
+        assert!(dir.path().join("other.AAAAAA").exists());
+        assert!(dir.path().join("up.AAAAAAA").exists());
+        let never = UploadStore {
+            cleanup: Cleanup::Never,
+            ..store
+        };
+        std::fs::write(dir.path().join("up.CCCCCC"), b"x").unwrap();
+        assert_eq!(
+            sweep(&never, STALE_UPLOAD_AGE, later),
+            0,
+            "handlers own them"
+        );
     }
 
     #[tokio::test]

@@ -44,17 +44,19 @@ fn serve(worker: &Worker) -> Result<(), Error> {
     Ok(())
 }
 
-/// One job: the fixed response (then a close if the client asked for one), then DONE. A cancel
-/// notice needs nothing: the request's own job still arrives and finishes.
+/// One job: the fixed response (then a close if the client asked for one) and DONE, the last reply
+/// carrying the DONE (one REPLY-DONE message). A cancel notice needs nothing: the request's own job
+/// still arrives and finishes.
 fn answer(job: Job) -> Result<(), Error> {
     if job.is_cancel() {
         return Ok(());
     }
     // A payload that does not parse still gets the response; only the close decision needs it.
     let close = job.request().is_ok_and(|request| should_close(&request));
-    job.reply_http(BODY, 200, "OK", &[("Content-Type", "text/plain")])?;
+    let headers = [("Content-Type", "text/plain")];
     if close {
-        job.close()?;
+        job.reply_http(BODY, 200, "OK", &headers)?;
+        return job.reply_and_done(b"");
     }
-    job.done()
+    job.reply_http_and_done(BODY, 200, "OK", &headers)
 }

@@ -57,6 +57,40 @@ fn a_full_exchange_over_both_protocols() {
 }
 
 #[test]
+fn reply_done_routes_the_reply_then_frees_the_slot() {
+    let mut h = Harness::new();
+    worker_frames(&mut h, "w", &[b"", b"S0W1", b"\x01", b"1", b"echo"]);
+    let submit = |conn: u32| gateway::Command::Submit {
+        request: u64::from(conn),
+        service: ServiceName::new(b"echo").unwrap(),
+        deadline: Some(Duration::from_millis(800)),
+        idempotent: true,
+        payload: json_payload(conn),
+    };
+    let first = only_sent(&gateway_frames(&mut h, &gateway::encode(&submit(5))));
+    assert!(
+        gateway_frames(&mut h, &gateway::encode(&submit(6))).is_empty(),
+        "capacity 1: the second request waits"
+    );
+    let reply = Bytes::from_static(b"gw-1 1:5, HTTP/1.1 204 No Content\r\n\r\n");
+    let frames = protocol::encode(&Command::ReplyDone {
+        request: first.id,
+        reply: reply.clone(),
+    });
+    let out = worker_frames(&mut h, "w", &frames.iter().map(|f| &f[..]).collect::<Vec<_>>());
+    assert_eq!(
+        out.first(),
+        Some(&Action::ReplyToGateway {
+            gateway: Bytes::from_static(GW),
+            reply
+        })
+    );
+    let second = only_sent(&out[1..]);
+    assert_eq!((second.worker.as_str(), second.conn), ("w", 6));
+    assert_eq!(h.status().counters.completed, 1);
+}
+
+#[test]
 fn the_gateway_deadline_is_relative_to_arrival() {
     let mut h = Harness::new();
     h.at(100);

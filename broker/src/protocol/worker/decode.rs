@@ -9,7 +9,7 @@ use super::super::{
 };
 use super::{
     Command, HeartbeatTiming, RequestId, CANCEL, DISCONNECT, DONE, DRAIN, HEARTBEAT, READY,
-    RECONNECT_TO, REPLY, REQUEST,
+    RECONNECT_TO, REPLY, REPLY_DONE, REQUEST,
 };
 
 /// Decodes the frames of one message (delimiter first). Accepts any frame type that derefs to bytes, so
@@ -30,6 +30,13 @@ pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
             let request = request_id(fields.field("request id")?)?;
             fields.finish()?;
             Ok(Command::Done { request })
+        }
+        REPLY_DONE => {
+            let mut fields = fields.named("REPLY-DONE");
+            let request = request_id(fields.field("request id")?)?;
+            let reply = non_empty("reply", fields.field("reply")?)?;
+            fields.finish()?;
+            Ok(Command::ReplyDone { request, reply })
         }
         HEARTBEAT => heartbeat(fields.named("HEARTBEAT")),
         DISCONNECT => {

@@ -67,8 +67,8 @@ fn envelope_errors() {
         err(&[Vec::new(), b"S0W1".to_vec(), b"RE".to_vec()]),
         Error::CommandLength { len: 2 }
     );
-    assert_eq!(err(&msg(0x0a, &[])), Error::UnknownCommand(0x0a));
-    assert!(err(&msg(0x0a, &[])).is_fatal());
+    assert_eq!(err(&msg(0x0b, &[])), Error::UnknownCommand(0x0b));
+    assert!(err(&msg(0x0b, &[])).is_fatal());
     assert!(err(&wrong).is_fatal());
     assert!(!err(&msg(0x04, &[])).is_fatal());
 }
@@ -94,4 +94,31 @@ fn directions() {
         Command::Heartbeat { timing: None }.direction(),
         Direction::Both
     );
+}
+
+#[test]
+fn reply_done_golden_frames_and_malformed_variants() {
+    let reply_done = Command::ReplyDone {
+        request: RequestId(0x0000_0007_0000_0001),
+        reply: Bytes::from_static(b"GW 1:5, HTTP/1.1 204 No Content\r\n\r\n"),
+    };
+    let frames = encode(&reply_done);
+    let expected: Vec<&[u8]> = vec![
+        b"",
+        b"S0W1",
+        b"\x0a",
+        ID,
+        b"GW 1:5, HTTP/1.1 204 No Content\r\n\r\n",
+    ];
+    assert_eq!(
+        frames.iter().map(|f| f.as_ref()).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(decode(&frames).unwrap(), reply_done);
+    assert_eq!(reply_done.direction(), Direction::ToBroker);
+    assert_eq!(reply_done.name(), "REPLY-DONE");
+    assert!(!err(&msg(0x0a, &[ID])).is_fatal());
+    assert!(!err(&msg(0x0a, &[ID, b""])).is_fatal());
+    assert!(!err(&msg(0x0a, &[ID, b"r", b"extra"])).is_fatal());
+    assert!(!err(&msg(0x0a, &[b"short", b"r"])).is_fatal());
 }

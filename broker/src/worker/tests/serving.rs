@@ -59,6 +59,39 @@ fn a_request_becomes_a_job_whose_reply_and_done_frames_are_exact() {
 }
 
 #[test]
+fn reply_and_done_is_one_reply_done_message_and_a_notice_only_replies() {
+    let (_dir, broker) = broker();
+    let worker = connect(&broker, 1);
+    let identity = broker.accept();
+    broker.send(&identity, &request(7));
+    let held = job(&worker);
+    let mut notice = GW.to_vec();
+    notice.extend_from_slice(br#" 1 @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},"#);
+    let cancel = Command::Cancel {
+        request: RequestId(7),
+        notice: notice.into(),
+    };
+    broker.send(&identity, &cancel);
+    job(&worker).reply_and_done(b"bye").unwrap();
+    let mut expected = GW.to_vec();
+    expected.extend_from_slice(b" 1:1, bye");
+    assert_eq!(
+        broker.expect().1,
+        Command::Reply {
+            reply: expected.into()
+        }
+    );
+    held.reply_http_and_done(b"hi\n", 200, "OK", &[]).unwrap();
+    let (_, frames) = broker.expect_raw();
+    let mut expected = GW.to_vec();
+    expected.extend_from_slice(b" 1:1, HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n");
+    let id = 7u64.to_be_bytes().to_vec();
+    assert_eq!(frames, [b"".to_vec(), b"S0W1".to_vec(), vec![0x0a], id, expected]);
+    broker.send(&identity, &request(8));
+    assert_eq!(job(&worker).id(), RequestId(8), "the slot was freed");
+}
+
+#[test]
 fn deliver_addresses_other_connections_and_close_sends_an_empty_body() {
     let (_dir, broker) = broker();
     let worker = connect(&broker, 1);

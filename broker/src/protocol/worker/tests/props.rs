@@ -28,6 +28,7 @@ fn command() -> impl Strategy<Value = Command> {
         }),
         bytes().prop_map(|reply| Command::Reply { reply }),
         id().prop_map(|request| Command::Done { request }),
+        (id(), bytes()).prop_map(|(request, reply)| Command::ReplyDone { request, reply }),
         proptest::option::of((10u32..=600_000, 1u32..=100)).prop_map(|t| Command::Heartbeat {
             timing: t.map(|(interval_ms, liveness)| HeartbeatTiming {
                 interval_ms,
