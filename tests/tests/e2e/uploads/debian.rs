@@ -1,15 +1,16 @@
 //! Debian's `examples/http_0mq/upload.py` (Mongrel2's own upload handler, Python 2) made
-//! Python 3 at test time (`tests/python/upload_py3fix.py`, plus the library fix of
-//! `py3fix.py`) and run through Scale0's temp-file flow: its md5 answer must match the body.
+//! Python 3 at test time (the exact-once text fixes below, plus the library fix of
+//! `py3fix.py`, applied by [`PyApp`]) and run through Scale0's temp-file flow: its md5 answer
+//! must match the body.
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use scale0_tests::client::Conn;
 use scale0_tests::gateway::{handler_config, Gateway};
-use scale0_tests::python::{install_library, scripts_dir, PYTHON};
+use scale0_tests::python::PyApp;
 use scale0_tests::wait;
 
 use super::side::EVENT;
@@ -17,40 +18,42 @@ use super::side::EVENT;
 /// Debian's copy of the example.
 const UPLOAD_PY: &str = "/usr/share/doc/mongrel2-core/examples/http_0mq/upload.py";
 
-/// The handler process, killed when dropped.
-struct Handler(Child);
-
-impl Drop for Handler {
-    fn drop(&mut self) {
-        let _already_gone = self.0.kill();
-        let _reaped = self.0.wait();
-    }
+/// Python 2 → 3 fixes (print statements, the temp file read as bytes for
+/// md5), and the example's fixed endpoints replaced by the test's own.
+fn fixes<'a>(send: &'a str, recv: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("\"tcp://127.0.0.1:9997\"", send),
+        ("\"tcp://127.0.0.1:9996\"", recv),
+        (
+            "print \"WAITING FOR REQUEST\"",
+            "print(\"WAITING FOR REQUEST\", flush=True)",
+        ),
+        ("print \"DISCONNECT\"", "print(\"DISCONNECT\", flush=True)"),
+        (
+            "print \"GOT THE WRONG TARGET FILE: \", expected, upload",
+            "print(\"GOT THE WRONG TARGET FILE: \", expected, upload, flush=True)",
+        ),
+        ("print \"UPLOAD DONE:", "print(\"UPLOAD DONE:"),
+        (
+            "len(body), req.headers['content-length'])",
+            "len(body), req.headers['content-length']), flush=True)",
+        ),
+        ("open(upload, 'r')", "open(upload, 'rb')"),
+        (
+            "print \"UPLOAD starting, don't reply yet.\"",
+            "print(\"UPLOAD starting, don't reply yet.\", flush=True)",
+        ),
+        (
+            "print \"Will read file from %s.\" % req.headers.get('x-mongrel2-upload-start', None)",
+            "print(\"Will read file from %s.\" % req.headers.get('x-mongrel2-upload-start', None), flush=True)",
+        ),
+        ("        print response\n", "        print(response, flush=True)\n"),
+    ]
 }
 
-fn start_handler(dir: &Path, send: &str, recv: &str) -> Handler {
-    install_library(dir).unwrap();
-    let fixed = dir.join("upload.py");
-    let out = Command::new(PYTHON)
-        .arg(scripts_dir().join("upload_py3fix.py"))
-        .args([Path::new(UPLOAD_PY), &fixed])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let child = Command::new(PYTHON)
-        .arg(&fixed)
-        .args([send, recv])
-        .env("PYTHONPATH", dir)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("stderr")).unwrap())
-        .spawn()
-        .unwrap();
-    Handler(child)
+fn start_handler(send: &str, recv: &str) -> PyApp {
+    let (send, recv) = (format!("\"{send}\""), format!("\"{recv}\""));
+    PyApp::start(Path::new(UPLOAD_PY), &[], &fixes(&send, &recv)).unwrap()
 }
 
 /// The md5 of `data` as hex, by coreutils' `md5sum`.
@@ -108,7 +111,7 @@ fn mongrel2s_upload_example_checks_the_md5_of_a_large_upload_through_scale0() {
         store.display()
     );
     let gateway = Gateway::start(&toml).unwrap();
-    let _handler = start_handler(dir.path(), &send, &recv);
+    let _handler = start_handler(&send, &recv);
     check_upload(gateway.port());
 }
 
@@ -129,6 +132,6 @@ fn the_upload_example_also_works_behind_the_broker_as_a_handler_backed_service()
         at("control"),
     );
     let gateway = Gateway::start(&toml).unwrap();
-    let _handler = start_handler(dir.path(), &send, &recv);
+    let _handler = start_handler(&send, &recv);
     check_upload(gateway.port());
 }
