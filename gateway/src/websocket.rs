@@ -148,9 +148,14 @@ pub async fn serve(
         shutdown: app.shutdown.clone(),
     };
     let conn = conn.clone();
+    let registry = app.registry.clone();
     app.tracker.spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => session.run(TokioIo::new(upgraded), leftover.0).await,
+            Ok(upgraded) => {
+                // `status net` shows the connection as a WebSocket from now on.
+                registry.set_kind(conn.id, crate::registry::Kind::WebSocket);
+                session.run(TokioIo::new(upgraded), leftover.0).await
+            }
             Err(e) => {
                 tracing::debug!(conn_id = conn.id, "WebSocket upgrade failed: {e}");
                 conn.client_gone();

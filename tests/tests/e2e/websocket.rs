@@ -9,6 +9,7 @@
 //! Mongrel2's chat demo over it). `pyapp` runs Mongrel2's Python 2 examples on Python 3.
 
 mod chat;
+mod control;
 mod debian_echo;
 mod differential;
 mod echo;
