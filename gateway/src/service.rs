@@ -108,6 +108,7 @@ async fn serve(
             parts,
             body,
             peer: conn.peer,
+            conn,
             trusted_proxies: &app.trusted_proxies,
             settings: &settings,
         };

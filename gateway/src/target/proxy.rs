@@ -23,6 +23,7 @@ pub mod uri;
 pub use error::{Error, NoHost};
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
@@ -36,6 +37,7 @@ use tokio_util::task::TaskTracker;
 use crate::access_log::Entry;
 use crate::body::Body;
 use crate::config::{self, Cidr, RouteSettings};
+use crate::conn::Conn;
 use crate::failure::{Failure, Fault};
 
 /// A proxy target: its upstream and its connection pool.
@@ -58,6 +60,9 @@ pub struct Inbound<'a> {
     pub body: Incoming,
     /// The client (the PROXY-protocol source when the TCP peer is trusted).
     pub peer: SocketAddr,
+    /// The client connection: a tunnel takes it over from the HTTP server, so
+    /// it keeps counting against `max_connections` until the tunnel ends.
+    pub conn: &'a Arc<Conn>,
     /// Peers whose `X-Forwarded-*` headers are kept.
     pub trusted_proxies: &'a [Cidr],
     /// The route's deadlines and limits.
@@ -120,6 +125,7 @@ impl Proxy {
             mut parts,
             body,
             peer,
+            conn,
             trusted_proxies,
             settings,
         } = inbound;
@@ -183,12 +189,14 @@ impl Proxy {
             headers::strip_hop_by_hop(&mut head.headers);
             headers::restore_upgrade(&mut head.headers, granted);
             headers::add_via(&mut head.headers, Version::HTTP_11);
-            self.tracker.spawn(tunnel::run(
-                client,
-                upstream,
-                settings.idle_timeout,
-                self.shutdown.clone(),
-            ));
+            conn.take_over();
+            let (held, idle, shutdown) =
+                (conn.clone(), settings.idle_timeout, self.shutdown.clone());
+            self.tracker.spawn(async move {
+                tunnel::run(client, upstream, idle, shutdown).await;
+                // Releases the connection's `max_connections` permit.
+                held.close_signal().cancel();
+            });
             return Ok(Response::from_parts(head, Body::empty()));
         }
         let (mut head, body) = response.into_parts();

@@ -86,3 +86,58 @@ fn a_websocket_client_and_server_talk_through_the_proxy() {
     assert_eq!(lines[2], expected_headers);
     assert_eq!(lines[3], "closed");
 }
+
+#[test]
+fn an_open_tunnel_counts_against_max_connections_until_it_closes() {
+    use scale0_tests::client::{find, Conn};
+    use scale0_tests::gateway::Gateway;
+
+    let server = EchoServer::start();
+    let toml = super::config(
+        &format!("http://127.0.0.1:{}", server.port),
+        "/",
+        "",
+        "",
+        "",
+    )
+    .replace(
+        "bind = \"127.0.0.1:0\"",
+        "bind = \"127.0.0.1:0\"\nmax_connections = 1",
+    );
+    let gateway = Gateway::start(&toml).unwrap();
+    let handshake = b"GET /chat HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+        Sec-WebSocket-Version: 13\r\n\r\n";
+    let mut tunnel = Conn::connect(gateway.port()).unwrap();
+    tunnel.send(handshake).unwrap();
+    let head = tunnel
+        .read_until(WAIT, |b| find(b, b"\r\n\r\n").is_some())
+        .unwrap();
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    // The tunnel holds the only connection slot: the next client is refused.
+    let mut other = Conn::connect(gateway.port()).unwrap();
+    other
+        .send(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let refused = other.read_response(WAIT).unwrap();
+    assert!(
+        refused.starts_with(b"HTTP/1.1 503"),
+        "{}",
+        String::from_utf8_lossy(&refused)
+    );
+    // Once the tunnel closes, the slot is free again.
+    drop(tunnel);
+    let upgraded = scale0_tests::wait::until("the slot to come back", WAIT, || {
+        let mut again = Conn::connect(gateway.port()).ok()?;
+        again.send(handshake).ok()?;
+        let head = again
+            .read_until(WAIT, |b| find(b, b"\r\n\r\n").is_some())
+            .ok()?;
+        head.starts_with(b"HTTP/1.1 101").then_some(())
+    });
+    assert!(upgraded.is_ok(), "{upgraded:?}");
+}
