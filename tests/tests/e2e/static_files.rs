@@ -187,12 +187,7 @@ fn curl_downloads_a_big_file_intact_and_the_access_log_records_it() {
     let root = tempfile::tempdir().unwrap();
     populate(root.path()).unwrap();
     let log = root.path().join("access.log");
-    // The access log's writer task lives as long as the gateway's state, so a
-    // gateway with a log waits out its whole shutdown grace: keep it short.
-    let extra = format!(
-        "access_log = \"{}\"\nshutdown_grace = \"0s\"",
-        log.display()
-    );
+    let extra = format!("access_log = \"{}\"", log.display());
     let g = gateway_for(root.path(), &extra);
     let out = root.path().join("download");
     let status = Command::new("curl")
@@ -213,5 +208,28 @@ fn curl_downloads_a_big_file_intact_and_the_access_log_records_it() {
     assert!(
         line.contains(" 200 ") && line.contains("target=site"),
         "{line}"
+    );
+}
+
+#[test]
+fn h2c_clients_get_files_and_ranges_too() {
+    let (_root, g) = served("");
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "--http2-prior-knowledge",
+            "-D",
+            "-",
+            "-H",
+            "Range: bytes=0-1",
+        ])
+        .arg(format!("http://127.0.0.1:{}/a.txt", g.port()))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("HTTP/2 206"), "{text}");
+    assert!(
+        text.contains("content-range: bytes 0-1/6") && text.ends_with("\r\n\r\nhe"),
+        "{text}"
     );
 }
