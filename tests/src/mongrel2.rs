@@ -9,13 +9,14 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
-use crate::{ports, wait};
+use crate::wait;
 
 mod dir;
 mod handler;
+mod launch;
 mod listeners;
 mod proxy;
 
@@ -23,7 +24,7 @@ pub use dir::{DIR_BASE, DIR_DEFAULT_CTYPE, DIR_INDEX, DIR_ROUTES};
 
 pub use handler::{handshake, recv_within, Answer, RecordingHandler, PROBE_PATH, READY_DEADLINE};
 
-/// How long Mongrel2 may take to listen on its three ports (one attempt).
+/// How long Mongrel2 may take to listen on its ports (one attempt).
 const START_DEADLINE: Duration = Duration::from_secs(15);
 /// Starts tried at fresh ports before giving up.
 const START_ATTEMPTS: usize = 3;
@@ -75,90 +76,18 @@ pub struct Mongrel2 {
 }
 
 impl Mongrel2 {
-    /// Starts Mongrel2 with one host `localhost` routing `/` to one handler.
-    /// Ports are picked free and released before Mongrel2 binds them, so a
-    /// parallel test can take one in between: the start counts only once the
-    /// child itself listens on all three, and is retried at fresh ports.
+    /// Starts Mongrel2 with one host `localhost` routing `/` (and
+    /// `options.handler_routes`) to one handler on two tcp ports of its own.
     pub fn start(options: Options) -> anyhow::Result<Mongrel2> {
-        for tool in ["mongrel2", "m2sh"] {
-            anyhow::ensure!(
-                which(tool).is_some(),
-                "{tool} not found: install Debian's mongrel2-core (scripts/setup does)"
-            );
-        }
-        let mut failures = Vec::new();
-        for _ in 0..START_ATTEMPTS {
-            match Mongrel2::start_once(&options) {
-                Ok(peer) => return Ok(peer),
-                Err(e) => failures.push(format!("{e:#}")),
-            }
-        }
-        anyhow::bail!(
-            "Mongrel2 did not start in {START_ATTEMPTS} attempts:\n{}",
-            failures.join("\n---\n")
-        )
-    }
-
-    /// One start at fresh ports in a fresh directory.
-    fn start_once(options: &Options) -> anyhow::Result<Mongrel2> {
-        let dir = tempfile::Builder::new()
-            .prefix("scale0-m2peer-")
-            .tempdir()?;
-        for sub in ["run", "logs", "tmp"] {
-            std::fs::create_dir_all(dir.path().join(sub))?;
-        }
-        let p = ports::free_ports(3)?;
-        let (http_port, send_port, recv_port) = (p[0], p[1], p[2]);
-        let send_spec = format!("tcp://127.0.0.1:{send_port}");
-        let recv_spec = format!("tcp://127.0.0.1:{recv_port}");
-        std::fs::write(
-            dir.path().join("mongrel2.conf"),
-            config_text(options, http_port, &send_spec, &recv_spec),
-        )?;
-        let load = Command::new("m2sh")
-            .args(["load", "-config", "mongrel2.conf", "-db", "config.sqlite"])
-            .current_dir(dir.path())
-            .env(
-                "LOGNAME",
-                std::env::var("LOGNAME").unwrap_or_else(|_| "root".into()),
-            )
-            .output()?;
-        anyhow::ensure!(
-            load.status.success(),
-            "m2sh load failed: {}{}",
-            String::from_utf8_lossy(&load.stdout),
-            String::from_utf8_lossy(&load.stderr)
-        );
-        let stderr = std::fs::File::create(dir.path().join("mongrel2.stderr"))?;
-        let child = Command::new("mongrel2")
-            .args(["config.sqlite", SERVER_UUID])
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .spawn()?;
-        let mut peer = Mongrel2 {
-            child,
-            dir,
-            http_port,
-            send_spec,
-            recv_spec,
-            options: options.clone(),
+        let spec = |port: u16| format!("tcp://127.0.0.1:{port}");
+        let prepare =
+            |_: &Path, p: &[u16]| Ok(config_text(&options, p[0], &spec(p[1]), &spec(p[2])));
+        let finish = |peer: &mut Mongrel2, p: &[u16]| {
+            peer.send_spec = spec(p[1]);
+            peer.recv_spec = spec(p[2]);
+            peer.options = options.clone();
         };
-        let pid = peer.child.id();
-        let what = format!("Mongrel2 to listen on ports {p:?}");
-        let waited = wait::until(&what, START_DEADLINE, || {
-            if let Ok(Some(status)) = peer.child.try_wait() {
-                return Some(Err(anyhow::anyhow!("mongrel2 exited: {status}")));
-            }
-            p.iter()
-                .all(|&port| listeners::owned_by(pid, port))
-                .then_some(Ok(()))
-        });
-        match waited.and_then(|r| r) {
-            Ok(()) => Ok(peer),
-            Err(e) => Err(e.context(peer.logs())),
-        }
+        launch::start("Mongrel2", "scale0-m2peer-", 3, &prepare, &finish)
     }
 
     /// The peer's working directory (its chroot when run as root).

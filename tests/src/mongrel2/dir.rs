@@ -4,10 +4,8 @@
 //! target against the same directory.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
-use super::{listeners, Mongrel2, Options, SERVER_UUID, START_ATTEMPTS, START_DEADLINE};
-use crate::{ports, wait};
+use super::{launch, Mongrel2, SERVER_UUID};
 
 /// The routes of the Dir peer, each to the same `Dir`.
 pub const DIR_ROUTES: [&str; 2] = ["/", "/static/"];
@@ -24,82 +22,17 @@ impl Mongrel2 {
     /// around it, such as a file a symlink points to); it runs once per
     /// start attempt, each in a fresh directory.
     pub fn start_dir(populate: &dyn Fn(&Path) -> anyhow::Result<()>) -> anyhow::Result<Mongrel2> {
-        let mut failures = Vec::new();
-        for _ in 0..START_ATTEMPTS {
-            match start_dir_once(populate) {
-                Ok(peer) => return Ok(peer),
-                Err(e) => failures.push(format!("{e:#}")),
-            }
-        }
-        anyhow::bail!(
-            "Mongrel2 (dir) did not start in {START_ATTEMPTS} attempts:\n{}",
-            failures.join("\n---\n")
-        )
+        let prepare = |dir: &Path, p: &[u16]| {
+            std::fs::create_dir_all(dir.join(DIR_BASE))?;
+            populate(dir)?;
+            Ok(config_text(p[0]))
+        };
+        launch::start("Mongrel2 (dir)", "scale0-m2dir-", 1, &prepare, &|_, _| {})
     }
 
     /// The served directory (`<dir>/site`).
     pub fn site(&self) -> PathBuf {
         self.dir().join(DIR_BASE)
-    }
-}
-
-fn start_dir_once(populate: &dyn Fn(&Path) -> anyhow::Result<()>) -> anyhow::Result<Mongrel2> {
-    let dir = tempfile::Builder::new().prefix("scale0-m2dir-").tempdir()?;
-    for sub in ["run", "logs", "tmp", DIR_BASE] {
-        std::fs::create_dir_all(dir.path().join(sub))?;
-    }
-    populate(dir.path())?;
-    let p = ports::free_ports(1)?;
-    let http_port = p[0];
-    std::fs::write(dir.path().join("mongrel2.conf"), config_text(http_port))?;
-    let load = Command::new("m2sh")
-        .args(["load", "-config", "mongrel2.conf", "-db", "config.sqlite"])
-        .current_dir(dir.path())
-        .env(
-            "LOGNAME",
-            std::env::var("LOGNAME").unwrap_or_else(|_| "root".into()),
-        )
-        .output()?;
-    anyhow::ensure!(
-        load.status.success(),
-        "m2sh load failed: {}{}",
-        String::from_utf8_lossy(&load.stdout),
-        String::from_utf8_lossy(&load.stderr)
-    );
-    let stderr = std::fs::File::create(dir.path().join("mongrel2.stderr"))?;
-    let child = Command::new("mongrel2")
-        .args(["config.sqlite", SERVER_UUID])
-        .current_dir(dir.path())
-        .env(
-            "LOGNAME",
-            std::env::var("LOGNAME").unwrap_or_else(|_| "root".into()),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()?;
-    let mut peer = Mongrel2 {
-        child,
-        dir,
-        http_port,
-        send_spec: String::new(),
-        recv_spec: String::new(),
-        options: Options::default(),
-    };
-    let pid = peer.child.id();
-    let waited = wait::until(
-        &format!("Mongrel2 to listen on port {http_port}"),
-        START_DEADLINE,
-        || {
-            if let Ok(Some(status)) = peer.child.try_wait() {
-                return Some(Err(anyhow::anyhow!("mongrel2 exited: {status}")));
-            }
-            listeners::owned_by(pid, http_port).then_some(Ok(()))
-        },
-    );
-    match waited.and_then(|r| r) {
-        Ok(()) => Ok(peer),
-        Err(e) => Err(e.context(peer.logs())),
     }
 }
 
