@@ -46,13 +46,13 @@ pub use cidr::Cidr;
 pub use endpoint::{Endpoint, EndpointKind};
 pub use error::Error;
 pub use host::{Host, Route, RouteSettings};
+pub use limits::TEMP_STORE_SUFFIX;
 pub use listener::{AccessLog, Gateway, Listener};
 pub use target::{
     Broker, BrokerHandler, BrokerMode, Dir, Handler, Protocol, Proxy, Service, Target, TargetId,
     TargetKind,
 };
 pub use up::UpEndpoints;
-pub use limits::TEMP_STORE_SUFFIX;
 pub use upload::{Cleanup, SlowClient, UploadStore};
 
 /// A validated configuration. Built only by [`Config::from_toml_str`] or [`Config::load`], so every

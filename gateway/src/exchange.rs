@@ -76,7 +76,8 @@ pub async fn run(
         upload,
         output,
     } = frame.into();
-    let mut flow = crate::flow::Tracker::start(conn.output().clone(), output.max_bytes, output.notifier);
+    let mut flow =
+        crate::flow::Tracker::start(conn.output().clone(), output.max_bytes, output.notifier);
     let upload_credits = upload.as_ref().and_then(crate::upload::Upload::credits);
     let mut uploading = upload.is_some();
     let conn_id = conn.id;

@@ -137,7 +137,9 @@ impl Gateway {
             .targets
             .iter()
             .map(|t| match &t.kind {
-                TargetKind::Dir(d) => target::dir::Dir::new(&t.name, d, &config.mimetypes).map(Some),
+                TargetKind::Dir(d) => {
+                    target::dir::Dir::new(&t.name, d, &config.mimetypes).map(Some)
+                }
                 _ => Ok(None),
             })
             .collect::<Result<Vec<_>, _>>()?;

@@ -100,10 +100,18 @@ async fn serve(
         entry.target = found.target.name.clone();
     }
     let settings = *found.settings;
-    if let Some(dir) = app.dirs.get(found.target_id.index()).and_then(Option::as_ref) {
+    if let Some(dir) = app
+        .dirs
+        .get(found.target_id.index())
+        .and_then(Option::as_ref)
+    {
         return Ok(dir.serve(&parts, found.pattern, &app.tracker).await);
     }
-    if let Some(proxy) = app.proxies.get(found.target_id.index()).and_then(Option::as_ref) {
+    if let Some(proxy) = app
+        .proxies
+        .get(found.target_id.index())
+        .and_then(Option::as_ref)
+    {
         let inbound = crate::target::proxy::Inbound {
             parts,
             body,

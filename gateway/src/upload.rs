@@ -1,7 +1,7 @@
 //! Large request bodies the Mongrel2 way (docs/mongrel2-protocol.md §4.3, §4.4), and the extra
 //! keys flow control adds to requests (§4.2).
 //!
-//! [`plan`] decides per request: inline (the body travels in the message, read whole by
+//! [`plan()`] decides per request: inline (the body travels in the message, read whole by
 //! `service`), a temp file (`[upload] temp_store`: message 1 with `x-mongrel2-upload-start`, the
 //! body spooled to the file, message 2 with both upload keys), or a stream (`upload_stream`:
 //! pieces paced by the handler's credits). [`prepare`] builds the messages, and the exchange runs

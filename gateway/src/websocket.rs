@@ -5,7 +5,7 @@
 //! body is the computed `Sec-WebSocket-Accept` value ([`serve`]). The gateway does not answer the
 //! handshake itself: the handler's `HTTP/1.1 101` reply becomes the 101 response
 //! ([`switching`], called by the exchange), hyper hands the connection over, and a
-//! [`session`] owns it from then on: each client message goes to the same target as one
+//! `session` owns it from then on: each client message goes to the same target as one
 //! `WEBSOCKET` message (the handshake's keys plus `FLAGS`), and whatever the handler sends for the
 //! conn id is written to the client as is.
 

@@ -9,8 +9,8 @@
 
 mod e2e {
     pub mod broker;
-    pub mod debian_examples;
     pub mod control_port;
+    pub mod debian_examples;
     pub mod differential;
     pub mod failures;
     pub mod flow;

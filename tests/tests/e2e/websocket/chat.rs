@@ -9,8 +9,8 @@ use base64::Engine as _;
 use scale0_tests::client::Conn;
 use scale0_tests::mongrel2::{Mongrel2, Options};
 
-use scale0_tests::python::PyApp;
 use super::{expect_bytes, gateway, Extra, EVENT};
+use scale0_tests::python::PyApp;
 
 /// How long a probe join waits for the user list (Mongrel2 stalls 100 ms after the demo's
 /// unparsable broadcast to nobody, `0:,`).

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use scale0_tests::mongrel2::{Mongrel2, Options};
 
-use scale0_tests::python::PyApp;
 use super::real_client::run_client;
 use super::{gateway, Extra};
+use scale0_tests::python::PyApp;
 
 const EXAMPLES: &str = "/usr/share/doc/mongrel2-core/examples/ws/python";
 
