@@ -20,6 +20,7 @@
 //! 503 `overloaded`, requests in progress may finish. Then the engine fails whatever is left (503 queued,
 //! 502 held), workers and standalone gateways get DISCONNECT, embedded links get `Down`.
 
+mod due;
 mod embedded;
 mod event_loop;
 mod handler_io;

@@ -288,9 +288,10 @@ impl AsyncSocket {
 
     /// Like [`AsyncSocket::ready`] without first asking libzmq (one `getsockopt(ZMQ_EVENTS)`, with its
     /// mailbox check, saved per wait): only correct for a socket whose last operation was a `try_`
-    /// receive that returned [`Error::WouldBlock`] (libzmq had processed every command then, so
-    /// anything since raised the notification fd's edge, which tokio keeps). A loop that drains a
-    /// rarely busy socket after each wake and touches it nowhere else waits with this.
+    /// receive that returned [`Error::WouldBlock`] or an [`AsyncSocket::events_now`] that lacked the
+    /// wanted events (libzmq had processed every command then, so anything since raised the
+    /// notification fd's edge, which tokio keeps). A loop that checks or drains its sockets before
+    /// waiting, and touches them nowhere in between, waits with this.
     ///
     /// Cancel-safe: waiting consumes nothing.
     pub async fn ready_after_drain(
@@ -320,6 +321,13 @@ impl AsyncSocket {
             return Ok(events);
         }
         self.wait(events).await
+    }
+
+    /// The socket's `ZMQ_EVENTS` now (`POLLIN`: a message can be received, `POLLOUT`: one can be
+    /// sent), so a loop can check several sockets before waiting on any; see
+    /// [`AsyncSocket::ready_after_drain`] for the wait that may follow.
+    pub fn events_now(&self) -> Result<zmq::PollEvents, Error> {
+        self.events()
     }
 
     /// The socket's `ZMQ_EVENTS`; reading it also processes libzmq's pending commands and

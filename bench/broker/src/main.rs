@@ -108,7 +108,13 @@ fn run(args: &Args, endpoint: &str) -> Result<driver::Report, Box<dyn Error>> {
                 } else {
                     worker::Answer::ReplyDone
                 };
-                worker::spawn(endpoint.to_owned(), identity, args.capacity, answer, stop.clone())
+                worker::spawn(
+                    endpoint.to_owned(),
+                    identity,
+                    args.capacity,
+                    answer,
+                    stop.clone(),
+                )
             })
             .collect()
     };

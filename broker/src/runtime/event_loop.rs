@@ -1,10 +1,13 @@
 //! The loop itself: drain every source, tick, perform, then wait for the next wake.
 
+use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio_util::sync::CancellationToken;
+use tokio::time::Sleep;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
+use super::due::{drained_readable, Due, CONTROL_EVERY};
 use super::embedded::Embedded;
 use super::handlers::Handlers;
 use super::sockets::{self, Frame};
@@ -18,10 +21,6 @@ use crate::zmq_async::{self, AsyncSocket};
 /// Messages taken from one source per pass before the others get a turn (and before actions are
 /// performed), so one busy peer cannot starve the rest and batches stay small enough for low latency.
 pub(super) const BATCH: usize = 256;
-
-/// Passes between reads of the control socket when it has not signalled (its reads are otherwise
-/// driven by its own wake-ups), so a loop that never waits still answers `scale0 ctl`.
-const CONTROL_EVERY: u32 = 64;
 
 /// The engine's clock: tokio's, so tests can pause it.
 pub(super) fn now() -> Instant {
@@ -49,9 +48,8 @@ pub(super) struct Loop {
     pub(super) batch: Vec<Action>,
     pub(super) send_buf: Vec<Bytes>,
     pub(super) draining: bool,
-    /// The control socket signalled (or was never read): read it in the next pass. Otherwise it is
-    /// read only every [`CONTROL_EVERY`] passes, sparing a libzmq probe per pass.
-    control_due: bool,
+    /// Which sockets the next pass reads; see [`Due`].
+    due: Due,
     passes: u32,
 }
 
@@ -73,7 +71,7 @@ impl Loop {
             batch: Vec::new(),
             send_buf: Vec::new(),
             draining: false,
-            control_due: true,
+            due: Due::ALL,
             passes: 0,
         }
     }
@@ -82,6 +80,12 @@ impl Loop {
         self.announce_embedded();
         let mut drain_until = None;
         let mut taken = None;
+        // Kept across waits: a new cancellation waiter and a new timer per wait cost a lock and a
+        // timer-wheel insertion and removal each.
+        let cancelled = shutdown.cancelled();
+        tokio::pin!(cancelled);
+        let timer = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(timer);
         loop {
             let now = now();
             if drain_until.is_none() && shutdown.is_cancelled() {
@@ -102,7 +106,9 @@ impl Loop {
                 tokio::task::yield_now().await;
                 continue;
             }
-            taken = self.wait(&shutdown, drain_until).await?;
+            taken = self
+                .wait(cancelled.as_mut(), timer.as_mut(), drain_until)
+                .await?;
         }
         self.farewell();
         Ok(())
@@ -112,14 +118,25 @@ impl Loop {
     /// had more than a batch waiting.
     fn pass(&mut self) -> Result<bool, Error> {
         let now = now();
-        let mut more = self.read_workers(now)?;
-        more |= self.read_gateways(now)?;
+        let mut more = false;
+        if self.due.workers {
+            self.due.workers = self.read_workers(now)?;
+            more |= self.due.workers;
+        }
+        if self.due.gateways {
+            self.due.gateways = self.read_gateways(now)?;
+            more |= self.due.gateways;
+        }
         more |= self.read_embedded(now);
         more |= self.read_handlers(now)?;
         self.resume_writable_handlers(now);
         self.passes = self.passes.wrapping_add(1);
-        if std::mem::take(&mut self.control_due) || self.passes % CONTROL_EVERY == 0 {
+        if std::mem::take(&mut self.due.control) || self.passes % CONTROL_EVERY == 0 {
             self.read_control(now);
+        }
+        if more {
+            // The loop goes on without waiting, so no wake-up will mark the other sockets.
+            self.due = Due::ALL;
         }
         if self.engine.next_deadline().is_some_and(|at| at <= now) {
             self.engine.tick(now, &mut self.out);
@@ -132,41 +149,61 @@ impl Loop {
     /// while waiting.
     async fn wait(
         &mut self,
-        shutdown: &CancellationToken,
+        cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
+        mut timer: Pin<&mut Sleep>,
         drain_until: Option<Instant>,
     ) -> Result<Option<(usize, Option<ToBroker>)>, Error> {
         let deadline = [self.engine.next_deadline(), drain_until]
             .into_iter()
             .flatten()
             .min();
-        let sleep = async move {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at.into()).await,
-                None => std::future::pending().await,
+        if let Some(at) = deadline {
+            let at = tokio::time::Instant::from_std(at);
+            if timer.deadline() != at {
+                timer.as_mut().reset(at);
             }
-        };
+        }
+        let timed = deadline.is_some();
         let draining = self.draining;
+        // Check both ROUTERs at once (each check is a libzmq mailbox check, which the waits below
+        // then skip): when both are busy, as in standalone mode, one pass reads both instead of one
+        // pass and one wait per socket.
+        let failed = |role| move |source| Error::Socket { role, source };
+        let workers_in = self.workers.events_now().map_err(failed("workers"))?;
+        self.due.workers = workers_in.contains(zmq::POLLIN);
+        if let Some(gateways) = &self.gateways {
+            let gateways_in = gateways.events_now().map_err(failed("gateways"))?;
+            self.due.gateways = gateways_in.contains(zmq::POLLIN);
+        }
+        if self.due.workers || self.due.gateways {
+            return Ok(None);
+        }
         let Loop {
             workers,
             gateways,
             control,
             handlers,
             embedded,
-            control_due,
+            due,
             ..
         } = self;
-        let failed = |role| move |source| Error::Socket { role, source };
         tokio::select! {
-            () = shutdown.cancelled(), if !draining => Ok(None),
-            ready = workers.ready(zmq::POLLIN) => ready.map(|_| None).map_err(failed("workers")),
-            ready = readable(gateways.as_mut()) => ready.map(|_| None).map_err(failed("gateways")),
+            () = cancelled, if !draining => Ok(None),
+            ready = workers.ready_after_drain(zmq::POLLIN) => {
+                due.workers = true;
+                ready.map(|_| None).map_err(failed("workers"))
+            }
+            ready = drained_readable(gateways.as_mut()) => {
+                due.gateways = true;
+                ready.map(|_| None).map_err(failed("gateways"))
+            }
             ready = drained_readable(control.as_mut()) => {
-                *control_due = true;
+                due.control = true;
                 ready.map(|_| None).map_err(failed("control"))
             }
             ready = handlers.ready() => ready.map(|()| None),
             taken = embedded.recv() => Ok(Some(taken)),
-            () = sleep => Ok(None),
+            () = timer, if timed => Ok(None),
         }
     }
 
@@ -218,7 +255,7 @@ impl Loop {
                     Err("a control request is one frame of JSON")
                 }
                 Err(error) => {
-                    self.control_due = true;
+                    self.due.control = true;
                     return tracing::warn!(%error, "control socket receive failed");
                 }
             };
@@ -234,7 +271,7 @@ impl Loop {
             };
             if let Some(socket) = &self.control {
                 if let Err(error) = socket.try_send_multipart([answer]) {
-                    self.control_due = true;
+                    self.due.control = true;
                     return tracing::warn!(%error, "control socket send failed");
                 }
             }
@@ -266,22 +303,4 @@ pub(super) enum Source {
     Workers,
     /// The gateways' ROUTER.
     Gateways,
-}
-
-/// Waits until an optional socket is readable; never resolves without one.
-async fn readable(socket: Option<&mut AsyncSocket>) -> Result<zmq::PollEvents, zmq_async::Error> {
-    match socket {
-        Some(socket) => socket.ready(zmq::POLLIN).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Waits until an optional socket, drained by its last read, is readable; never resolves without one.
-async fn drained_readable(
-    socket: Option<&mut AsyncSocket>,
-) -> Result<zmq::PollEvents, zmq_async::Error> {
-    match socket {
-        Some(socket) => socket.ready_after_drain(zmq::POLLIN).await,
-        None => std::future::pending().await,
-    }
 }

@@ -109,8 +109,12 @@ impl Loop {
                 break;
             }
             let Some(frames) = self.recv() else { break };
-            let views: Vec<&[u8]> = frames.iter().map(|frame| &frame[..]).collect();
-            self.io.session.message(&views, now, actions);
+            let mut views: [&[u8]; MAX_FRAMES] = [&[]; MAX_FRAMES];
+            for (view, frame) in views.iter_mut().zip(&frames) {
+                *view = frame;
+            }
+            let count = frames.len().min(MAX_FRAMES);
+            self.io.session.message(&views[..count], now, actions);
             self.perform(actions);
             if !self.running {
                 return Ok(());
@@ -158,11 +162,19 @@ impl Loop {
         if !self.backlog.is_empty() {
             events |= zmq::POLLOUT;
         }
-        let mut items = match &self.socket {
-            Some(socket) => vec![wake, socket.as_poll_item(events)],
-            None => vec![wake],
+        let mut both;
+        let mut alone;
+        let items: &mut [zmq::PollItem<'_>] = match &self.socket {
+            Some(socket) => {
+                both = [wake, socket.as_poll_item(events)];
+                &mut both
+            }
+            None => {
+                alone = [wake];
+                &mut alone
+            }
         };
-        match zmq::poll(&mut items, timeout) {
+        match zmq::poll(items, timeout) {
             Ok(_) | Err(zmq::Error::EINTR) => {}
             Err(source) => return Err(Error::Zmq { op: "poll", source }),
         }

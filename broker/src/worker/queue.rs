@@ -25,6 +25,9 @@ struct State<T> {
     items: VecDeque<T>,
     cap: usize,
     stopped: bool,
+    /// Threads blocked in [`Queue::pop`]: a push wakes one only when some wait, since a condvar
+    /// notify is a `futex` system call even when nobody waits.
+    waiting: usize,
 }
 
 impl<T> Queue<T> {
@@ -35,6 +38,7 @@ impl<T> Queue<T> {
                 items: VecDeque::with_capacity(cap),
                 cap,
                 stopped: false,
+                waiting: 0,
             }),
             available: Condvar::new(),
             stopped: Condvar::new(),
@@ -53,8 +57,11 @@ impl<T> Queue<T> {
             return Err(item);
         }
         state.items.push_back(item);
+        let wake = state.waiting > 0;
         drop(state);
-        self.available.notify_one();
+        if wake {
+            self.available.notify_one();
+        }
         Ok(())
     }
 
@@ -69,19 +76,24 @@ impl<T> Queue<T> {
             if state.stopped {
                 return None;
             }
-            state = match deadline {
+            let left = match deadline {
+                None => None,
+                Some(deadline) => Some(deadline.checked_duration_since(Instant::now())?),
+            };
+            state.waiting = state.waiting.saturating_add(1);
+            state = match left {
                 None => self
                     .available
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let left = deadline.checked_duration_since(Instant::now())?;
+                Some(left) => {
                     self.available
                         .wait_timeout(state, left)
                         .unwrap_or_else(PoisonError::into_inner)
                         .0
                 }
             };
+            state.waiting = state.waiting.saturating_sub(1);
         }
     }
 

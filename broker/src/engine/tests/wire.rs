@@ -77,7 +77,11 @@ fn reply_done_routes_the_reply_then_frees_the_slot() {
         request: first.id,
         reply: reply.clone(),
     });
-    let out = worker_frames(&mut h, "w", &frames.iter().map(|f| &f[..]).collect::<Vec<_>>());
+    let out = worker_frames(
+        &mut h,
+        "w",
+        &frames.iter().map(|f| &f[..]).collect::<Vec<_>>(),
+    );
     assert_eq!(
         out.first(),
         Some(&Action::ReplyToGateway {

@@ -38,12 +38,22 @@ pub(crate) fn open(
     Ok(socket)
 }
 
+/// Frames up to this size are copied into the message (small ones inline in libzmq's message, no
+/// allocation at all); larger ones are handed over without a copy.
+const COPY_BELOW: usize = 4096;
+
 /// The frames of one command after its empty delimiter, which [`send_message`] adds.
 pub(super) fn frames(command: &Command) -> Vec<zmq::Message> {
     protocol::encode(command)
         .into_iter()
         .skip(1)
-        .map(|frame| zmq::Message::from(Vec::<u8>::from(frame)))
+        .map(|frame| {
+            if frame.len() < COPY_BELOW {
+                zmq::Message::from(&frame[..])
+            } else {
+                zmq::Message::from(Vec::<u8>::from(frame))
+            }
+        })
         .collect()
 }
 

@@ -86,7 +86,10 @@ fn reply_and_done_is_one_reply_done_message_and_a_notice_only_replies() {
     let mut expected = GW.to_vec();
     expected.extend_from_slice(b" 1:1, HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n");
     let id = 7u64.to_be_bytes().to_vec();
-    assert_eq!(frames, [b"".to_vec(), b"S0W1".to_vec(), vec![0x0a], id, expected]);
+    assert_eq!(
+        frames,
+        [b"".to_vec(), b"S0W1".to_vec(), vec![0x0a], id, expected]
+    );
     broker.send(&identity, &request(8));
     assert_eq!(job(&worker).id(), RequestId(8), "the slot was freed");
 }
