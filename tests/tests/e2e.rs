@@ -21,6 +21,7 @@ mod e2e {
     pub mod python_handler;
     pub mod smoke;
     pub mod static_files;
+    pub mod up;
     pub mod uploads;
     pub mod websocket;
 }
