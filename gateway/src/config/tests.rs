@@ -6,7 +6,8 @@ use super::*;
 
 mod errors;
 
-const MINIMAL: &str = r#"
+/// The smallest valid config (also the base of other modules' config tests).
+pub(super) const MINIMAL: &str = r#"
 [[listener]]
 bind = "127.0.0.1:0"
 

@@ -200,19 +200,7 @@ mod tests {
         }
     }
 
-    const CONFIG: &str = r#"
-[[listener]]
-bind = "127.0.0.1:0"
-[[host]]
-name = "localhost"
-  [[host.route]]
-  path = "/"
-  target = "app"
-[target.app]
-type = "handler"
-send_spec = "tcp://127.0.0.1:9997"
-recv_spec = "tcp://127.0.0.1:9996"
-"#;
+    use crate::config::tests::MINIMAL as CONFIG;
 
     #[test]
     fn pacing_without_download_credits_is_rejected_and_the_keys_reach_the_routes() {

@@ -93,16 +93,16 @@ mod tests {
         }
     }
 
+    /// A client body streamed from an upstream body the test feeds through `tx`.
+    fn fed(idle: Duration, tracker: &TaskTracker) -> (mpsc::Sender<Bytes>, Body) {
+        let (tx, rx) = mpsc::channel(4);
+        (tx, stream(Fed(rx), idle, tracker, CancellationToken::new()))
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_upstream_body_reaches_the_client_in_order() {
-        let (tx, rx) = mpsc::channel(4);
         let tracker = TaskTracker::new();
-        let body = stream(
-            Fed(rx),
-            Duration::from_secs(5),
-            &tracker,
-            CancellationToken::new(),
-        );
+        let (tx, body) = fed(Duration::from_secs(5), &tracker);
         tx.send(Bytes::from_static(b"one ")).await.unwrap();
         tx.send(Bytes::from_static(b"two")).await.unwrap();
         drop(tx);
@@ -112,14 +112,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_silent_upstream_aborts_the_response_instead_of_truncating_it() {
-        let (tx, rx) = mpsc::channel(4);
         let tracker = TaskTracker::new();
-        let body = stream(
-            Fed(rx),
-            Duration::from_secs(5),
-            &tracker,
-            CancellationToken::new(),
-        );
+        let (tx, body) = fed(Duration::from_secs(5), &tracker);
         tx.send(Bytes::from_static(b"partial")).await.unwrap();
         assert!(body.collect().await.is_err());
         drop(tx);
@@ -127,14 +121,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_departed_client_stops_the_pump() {
-        let (tx, rx) = mpsc::channel(4);
         let tracker = TaskTracker::new();
-        let body = stream(
-            Fed(rx),
-            Duration::from_secs(3600),
-            &tracker,
-            CancellationToken::new(),
-        );
+        let (tx, body) = fed(Duration::from_secs(3600), &tracker);
         drop(body);
         tracker.close();
         tracker.wait().await;
