@@ -92,7 +92,8 @@ pub async fn run(
     // A broker decides 503 (no worker in time) or 504 itself at `submitted`;
     // the gateway's own timer is a backstop a little later, should the
     // broker's answer be lost.
-    let mut deadline = submitted + target.backstop();
+    let timer = tokio::time::sleep_until(submitted + target.backstop());
+    let mut timer = std::pin::pin!(timer);
     let mut ticket = match target.submit(conn.id, frame, submitted, info).await {
         Ok(ticket) => ticket,
         Err(SendError::NoHandler) => {
@@ -157,10 +158,10 @@ pub async fn run(
                         return Err(failure);
                     }
                 }
-                deadline = Instant::now() + deadlines.reply + target.backstop();
+                timer.as_mut().reset(Instant::now() + deadlines.reply + target.backstop());
                 continue;
             }
-            _ = tokio::time::sleep_until(deadline), if !uploading || !taken => {
+            _ = timer.as_mut(), if !uploading || !taken => {
                 // The request may leave in the instant the deadline passes:
                 // closing the connection (give_up) keeps a late answer from
                 // passing for the answer to the client's next request.
@@ -184,7 +185,7 @@ pub async fn run(
                 state.parser.feed(&bytes, &mut events)
             }
             Some(ToConn::KeepAlive | ToConn::Credits(_)) => {
-                deadline = Instant::now() + deadlines.reply;
+                timer.as_mut().reset(Instant::now() + deadlines.reply);
                 Ok(())
             }
             Some(ToConn::Close) => {

@@ -202,6 +202,10 @@ async fn read_body(
     body: Incoming,
     settings: &RouteSettings,
 ) -> Result<Bytes, Failure> {
+    if hyper::body::Body::is_end_stream(&body) {
+        // No body (most GETs): nothing to read, no timer to arm.
+        return Ok(Bytes::new());
+    }
     let limit = settings.inline_body_bytes;
     let too_large = Failure::BodyTooLarge {
         limit: u64::try_from(limit).unwrap_or(u64::MAX),

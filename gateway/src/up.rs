@@ -101,11 +101,20 @@ pub fn run_up(port: u16) -> anyhow::Result<()> {
     })
 }
 
+/// The gateway's runtime. One worker thread means tokio's current-thread
+/// scheduler on the calling thread: the same single thread of work, without
+/// the multi-thread scheduler's cross-thread wake-ups and atomics (cheaper per
+/// request; docs/benchmarks.md).
 fn runtime(config: &Config) -> std::io::Result<tokio::runtime::Runtime> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if config.gateway.worker_threads > 0 {
-        builder.worker_threads(config.gateway.worker_threads);
-    }
+    let mut builder = match config.gateway.worker_threads {
+        1 => tokio::runtime::Builder::new_current_thread(),
+        0 => tokio::runtime::Builder::new_multi_thread(),
+        n => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(n);
+            builder
+        }
+    };
     builder.enable_all().build()
 }
 

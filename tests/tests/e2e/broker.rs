@@ -6,6 +6,7 @@
 //! The stories run one at a time ([`story`]): each drives several processes and measures how work is
 //! shared, which the other stories' load would distort on a small machine.
 
+mod binary;
 mod broker_restart;
 mod capacity;
 mod handlers;
