@@ -18,8 +18,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::Notify;
 use tokio::time::Instant;
+
+/// Shortest time between two looks of [`Activity::expired`] at a connection's
+/// activity; bounds how late a deadline below it is seen.
+pub const MIN_CHECK: Duration = Duration::from_millis(50);
 
 /// What the connection task needs to know about a connection's activity.
 #[derive(Debug)]
@@ -31,7 +34,6 @@ pub struct Activity {
     /// Set when idle; cleared (and `head_started` stamped) by the first byte read.
     awaiting_first_byte: AtomicBool,
     head_started: AtomicU64,
-    changed: Notify,
 }
 
 impl Activity {
@@ -43,7 +45,6 @@ impl Activity {
             idle_since: AtomicU64::new(0),
             awaiting_first_byte: AtomicBool::new(true),
             head_started: AtomicU64::new(0),
-            changed: Notify::new(),
         })
     }
 
@@ -55,14 +56,12 @@ impl Activity {
     /// response body has been written or abandoned).
     pub fn busy(self: &Arc<Activity>) -> Busy {
         self.busy.fetch_add(1, Ordering::AcqRel);
-        self.changed.notify_one();
         Busy(self.clone())
     }
 
     fn read_some(&self) {
         if self.awaiting_first_byte.swap(false, Ordering::AcqRel) {
             self.head_started.store(self.now_ms(), Ordering::Release);
-            self.changed.notify_one();
         }
     }
 
@@ -82,24 +81,25 @@ impl Activity {
 
     /// Waits until the connection has not been idle or busy for its whole
     /// deadline: returns when it should be closed. Cancel-safe.
+    ///
+    /// Nothing wakes it when the connection's activity changes (that would be
+    /// a wake-up of the connection task per request): it looks at the
+    /// activity when its one timer fires, and never sleeps past
+    /// `min(keepalive, header_read)` (at least [`MIN_CHECK`]) from a look, so
+    /// a deadline that activity after the look could set is never missed.
     pub async fn expired(&self, keepalive: Duration, header_read: Duration) {
+        let step = keepalive.min(header_read).max(MIN_CHECK);
+        let timer = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(timer);
         loop {
-            let changed = self.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            match self.deadline(keepalive, header_read) {
-                None => changed.await,
-                Some(deadline) => {
-                    tokio::select! {
-                        _ = changed => {}
-                        _ = tokio::time::sleep_until(deadline) => {
-                            if self.deadline(keepalive, header_read).is_some_and(|d| d <= Instant::now()) {
-                                return;
-                            }
-                        }
-                    }
-                }
-            }
+            let now = Instant::now();
+            let at = match self.deadline(keepalive, header_read) {
+                Some(deadline) if deadline <= now => return,
+                Some(deadline) => deadline.min(now + step),
+                None => now + step,
+            };
+            timer.as_mut().reset(at);
+            timer.as_mut().await;
         }
     }
 }
@@ -114,7 +114,6 @@ impl Drop for Busy {
         if a.busy.fetch_sub(1, Ordering::AcqRel) == 1 {
             a.idle_since.store(a.now_ms(), Ordering::Release);
             a.awaiting_first_byte.store(true, Ordering::Release);
-            a.changed.notify_one();
         }
     }
 }
@@ -217,6 +216,40 @@ mod tests {
         let start = Instant::now();
         a.expired(KEEPALIVE, HEADER).await;
         assert_eq!(start.elapsed().as_secs(), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_head_started_while_watching_is_cut_header_read_after_its_first_byte() {
+        let a = Activity::new();
+        let start = Instant::now();
+        let watcher = {
+            let a = a.clone();
+            tokio::spawn(async move { a.expired(KEEPALIVE, HEADER).await })
+        };
+        tokio::time::sleep(Duration::from_millis(33_500)).await;
+        a.read_some();
+        watcher.await.unwrap();
+        assert_eq!(start.elapsed(), Duration::from_millis(43_500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_while_watching_restart_the_keepalive_from_their_end() {
+        let a = Activity::new();
+        let start = Instant::now();
+        let watcher = {
+            let a = a.clone();
+            tokio::spawn(async move { a.expired(KEEPALIVE, HEADER).await })
+        };
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            a.read_some();
+            let guard = a.busy();
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(guard);
+        }
+        // Last request ended at 195 s: idle until 270 s.
+        watcher.await.unwrap();
+        assert_eq!(start.elapsed().as_secs(), 270);
     }
 
     #[tokio::test(start_paused = true)]
