@@ -112,6 +112,8 @@ pub async fn run(
     // Until the target confirms the request left, a passing deadline means
     // no handler took it (503); after, that the handler is slow (504).
     let mut taken = false;
+    let closing = conn.close_signal().clone().cancelled_owned();
+    let mut closing = std::pin::pin!(closing);
     let mut head = None;
     let mut body = BytesMut::new();
     let mut ended = false;
@@ -148,7 +150,7 @@ pub async fn run(
                 taken = true;
                 continue;
             }
-            _ = conn.close_signal().cancelled() => None,
+            _ = closing.as_mut() => None,
             finished = &mut upload_run, if uploading => {
                 uploading = false;
                 match finished {

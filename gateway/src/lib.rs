@@ -26,6 +26,7 @@ pub mod idle;
 pub mod import;
 pub mod jssocket;
 pub mod proxy_protocol;
+pub mod quiet;
 pub mod registry;
 pub mod routing;
 pub mod server;

@@ -160,25 +160,36 @@ async fn serve_connection(
     let io = TokioIo::new(Watch::new(stream, early, activity.clone()));
     let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
+    // The rare events, polled only when one of them fires (not on each of the
+    // connection's several wake-ups per request).
+    let ended = {
+        let (activity, conn) = (activity.clone(), conn.clone());
+        crate::quiet::Quiet::new(async move {
+            tokio::select! {
+                _ = activity.expired(limits.keepalive_timeout, limits.header_read_timeout) => End::Expired,
+                _ = conn.close_signal().cancelled() => End::Graceful,
+                _ = killed.cancelled() => End::Killed,
+                _ = shutdown.cancelled() => End::Graceful,
+            }
+        })
+    };
     let result = tokio::select! {
         result = connection.as_mut() => result,
-        _ = activity.expired(limits.keepalive_timeout, limits.header_read_timeout) => {
-            tracing::debug!("closing: idle past keepalive_timeout, or head not read within header_read_timeout");
-            Ok(())
-        }
-        _ = conn.close_signal().cancelled() => {
-            connection.as_mut().graceful_shutdown();
-            connection.as_mut().await
-        }
-        _ = killed.cancelled() => {
-            tracing::debug!("killed from the control port");
-            conn.finish(false);
-            Ok(())
-        }
-        _ = shutdown.cancelled() => {
-            connection.as_mut().graceful_shutdown();
-            connection.as_mut().await
-        }
+        end = ended => match end {
+            End::Expired => {
+                tracing::debug!("closing: idle past keepalive_timeout, or head not read within header_read_timeout");
+                Ok(())
+            }
+            End::Killed => {
+                tracing::debug!("killed from the control port");
+                conn.finish(false);
+                Ok(())
+            }
+            End::Graceful => {
+                connection.as_mut().graceful_shutdown();
+                connection.as_mut().await
+            }
+        },
     };
     if let Err(e) = result {
         tracing::debug!("connection ended: {e}");
@@ -186,6 +197,16 @@ async fn serve_connection(
     if !conn.is_taken_over() {
         conn.client_gone();
     }
+}
+
+/// Why a connection task stops serving before hyper ends the connection.
+enum End {
+    /// Idle past `keepalive_timeout`, or a head not read in `header_read_timeout`.
+    Expired,
+    /// Killed from the control port: dropped at once.
+    Killed,
+    /// Closed by the gateway or shutting down: finish the request in flight.
+    Graceful,
 }
 
 /// Reads the PROXY header of a connection; returns the client address (the
