@@ -2,20 +2,31 @@
 //! `mongrel2_compat::handler`, plus capacity, heartbeats, cancellation and graceful shutdown
 //! (S0W/1, `docs/worker-protocol.md`).
 //!
-//! [`Worker::connect`] starts one I/O thread that owns the DEALER socket (ZeroMQ sockets are not
-//! thread-safe) and keeps heartbeats flowing however long user code works on a request. User threads
-//! take [`Job`]s with [`Worker::recv`], answer with [`Job::reply`] / [`Job::reply_http`] /
-//! [`Job::deliver`], and finish with [`Job::done`] (or by dropping the job), which gives the slot back.
-//! Their requests reach the I/O thread over a bounded channel and wake it through a socketpair it polls
-//! beside the socket, so nothing waits on a polling interval. The protocol logic is a sans-IO state
-//! machine (`worker/session.rs`); the thread (`worker/io.rs`) only performs what it decides.
+//! Two ways to serve, one protocol core. The protocol logic is a sans-IO state machine
+//! (`worker/session.rs`); an I/O loop (`worker/io.rs`) owns the DEALER socket (ZeroMQ sockets are not
+//! thread-safe) and performs what the session decides.
 //!
-//! A worker with capacity N is usually served by N threads (or N async tasks) sharing clones of the
-//! [`Worker`] handle. The broker never sends more than N requests not yet DONE, and the library refuses
-//! an (N+1)th if it did. CANCEL arrives as a job of its own ([`Job::is_cancel`]) carrying the Mongrel2
-//! disconnect notice, and flags the request's job ([`Job::is_cancelled`]). When the broker goes silent the
-//! worker reconnects with backoff and registers again; RECONNECT-TO moves it after its held requests are
-//! done; [`Worker::shutdown`] drains.
+//! * **Threaded** — [`Worker::connect`] starts one I/O thread that keeps heartbeats flowing however long
+//!   user code works on a request. User threads take [`Job`]s with [`Worker::recv`]; their replies reach
+//!   the I/O thread over a bounded channel and wake it through a socketpair it polls beside the socket,
+//!   so nothing waits on a polling interval. For handlers that block or take long.
+//! * **Inline** — [`Worker::connect_inline`] returns an [`Inline`] whose [`Inline::serve`] runs the I/O
+//!   loop on the calling thread and calls the handler for each job where the I/O thread would queue it;
+//!   replies made during the call go through the session to the socket at once. No thread hop, no wake,
+//!   no futex: for handlers that answer in microseconds. No heartbeat is sent while the handler runs, so
+//!   a handler must return well within the broker's liveness (interval × liveness, 3 s by default) or
+//!   move long work (the [`Job`]) to another thread, whose replies then take the threaded path.
+//!
+//! Either way user code answers with [`Job::reply`] / [`Job::reply_http`] / [`Job::deliver`] and
+//! finishes with [`Job::done`] (or by dropping the job), which gives the slot back; the common "one
+//! reply, then done" is [`Job::reply_and_done`], one REPLY-DONE message.
+//!
+//! A threaded worker with capacity N is usually served by N threads (or N async tasks) sharing clones
+//! of the [`Worker`] handle. The broker never sends more than N requests not yet DONE, and the library
+//! refuses an (N+1)th if it did. CANCEL arrives as a job of its own ([`Job::is_cancel`]) carrying the
+//! Mongrel2 disconnect notice, and flags the request's job ([`Job::is_cancelled`]). When the broker goes
+//! silent the worker reconnects with backoff and registers again; RECONNECT-TO moves it after its held
+//! requests are done; [`Worker::shutdown`] (from any clone, any thread) drains.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -34,7 +45,25 @@
 //! worker.shutdown(Duration::from_secs(10))?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The same service inline; `worker` stays usable from other threads (a signal handler) to shut down:
+//!
+//! ```no_run
+//! use scale0_broker::worker::{Settings, Worker};
+//!
+//! let (worker, inline) =
+//!     Worker::connect_inline("tcp://127.0.0.1:5560", &["hello"], 64, Settings::default())?;
+//! # drop(worker);
+//! inline.serve(|job| {
+//!     if job.is_cancel() {
+//!         return Ok(());
+//!     }
+//!     job.reply_http_and_done(b"hello\n", 200, "OK", &[("Content-Type", "text/plain")])
+//! })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
+mod error;
 mod io;
 mod job;
 mod outbox;
@@ -50,95 +79,16 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::protocol::{self, ServiceName, MAX_CAPACITY, MAX_SERVICES_PER_READY};
+use crate::protocol::{ServiceName, MAX_CAPACITY, MAX_SERVICES_PER_READY};
 
+pub use error::Error;
+pub use io::Inline;
 pub use job::Job;
 pub use settings::{Settings, SettingsError, MAX_OUTBOX};
 
 use outbox::{Outbox, Shared};
 use queue::Queue;
 use session::{Outbound, Session};
-
-/// Why a worker call failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A [`Settings`] field is out of range.
-    #[error("invalid worker settings: {0}")]
-    Settings(#[from] SettingsError),
-    /// A service name breaks the protocol's rules (charset, length).
-    #[error("service {name:?} cannot be announced: {source}")]
-    Service {
-        /// The name as given.
-        name: String,
-        /// What is wrong with it.
-        #[source]
-        source: protocol::Error,
-    },
-    /// No services, or more than one READY can carry.
-    #[error("{count} services given; 1..={max} allowed")]
-    ServiceCount {
-        /// How many were given.
-        count: usize,
-        /// The protocol's cap.
-        max: usize,
-    },
-    /// The same service named twice.
-    #[error("service {name:?} given twice")]
-    DuplicateService {
-        /// The repeated name.
-        name: String,
-    },
-    /// Capacity outside what READY can announce.
-    #[error("capacity {capacity} outside 1..={max}")]
-    Capacity {
-        /// The capacity given.
-        capacity: u32,
-        /// The protocol's cap.
-        max: u32,
-    },
-    /// A libzmq call failed; `op` names it.
-    #[error("zmq {op}: {source}")]
-    Zmq {
-        /// The operation.
-        op: &'static str,
-        /// libzmq's error.
-        #[source]
-        source: zmq::Error,
-    },
-    /// The broker endpoint was refused by libzmq (syntax, unknown transport).
-    #[error("cannot connect to broker endpoint {endpoint:?}: {source}")]
-    Endpoint {
-        /// The endpoint.
-        endpoint: String,
-        /// libzmq's error.
-        #[source]
-        source: zmq::Error,
-    },
-    /// The socketpair that wakes the I/O thread could not be created.
-    #[error("creating the I/O thread's wake socketpair: {0}")]
-    Wake(#[source] std::io::Error),
-    /// The I/O thread could not be started.
-    #[error("starting the worker's I/O thread: {0}")]
-    Spawn(#[source] std::io::Error),
-    /// The job's registration was abandoned (broker silent or DISCONNECT): the broker has already failed
-    /// or re-dispatched the request, so replying is pointless.
-    #[error("the job was abandoned: the broker has failed or re-dispatched it")]
-    Abandoned,
-    /// The worker has stopped (shut down, or its I/O thread failed).
-    #[error("the worker has stopped")]
-    Stopped,
-    /// [`Worker::shutdown`]'s grace period elapsed with requests unfinished; the broker fails or
-    /// retries them.
-    #[error("shutdown grace elapsed with {abandoned} request(s) unfinished")]
-    GraceElapsed {
-        /// Requests held when the worker gave up.
-        abandoned: usize,
-    },
-    /// A WebSocket frame could not be built (e.g. a control frame over 125 bytes).
-    #[error("websocket frame: {0}")]
-    WebSocket(#[from] mongrel2_compat::websocket::Error),
-}
 
 /// A handle to one worker registration: `Clone + Send + Sync`, so N threads can serve N slots. Dropping
 /// the last handle without [`Worker::shutdown`] starts a shutdown with [`Settings::drop_grace`].
@@ -175,6 +125,38 @@ impl Worker {
         capacity: u32,
         settings: Settings,
     ) -> Result<Worker, Error> {
+        let (worker, io) = Worker::prepare(endpoint, services, capacity, settings)?;
+        let shared = io.shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("scale0-worker-io".to_owned())
+            .spawn(move || io::run(io))
+            .map_err(Error::Spawn)?;
+        shared.set_thread(thread);
+        Ok(worker)
+    }
+
+    /// Like [`Worker::connect`], but nothing runs until [`Inline::serve`] is called: the serving thread
+    /// becomes the I/O thread and calls a handler per job, with no thread hop in between. The [`Worker`]
+    /// handle (and its clones) can only ask for [`Worker::shutdown`] and report state: jobs go to the
+    /// handler, never to [`Worker::recv`].
+    pub fn connect_inline(
+        endpoint: &str,
+        services: &[&str],
+        capacity: u32,
+        settings: Settings,
+    ) -> Result<(Worker, Inline), Error> {
+        let (worker, io) = Worker::prepare(endpoint, services, capacity, settings)?;
+        Ok((worker.clone(), Inline::new(io, worker)))
+    }
+
+    /// Validates the arguments, opens the socket (so a bad endpoint fails here) and builds the I/O
+    /// loop's state, not yet running.
+    fn prepare(
+        endpoint: &str,
+        services: &[&str],
+        capacity: u32,
+        settings: Settings,
+    ) -> Result<(Worker, io::Io), Error> {
         settings.validate()?;
         let services = service_names(services)?;
         if capacity == 0 || capacity > MAX_CAPACITY {
@@ -189,7 +171,8 @@ impl Worker {
         wake_rx.set_nonblocking(true).map_err(Error::Wake)?;
         wake_tx.set_nonblocking(true).map_err(Error::Wake)?;
         let slots = usize::try_from(capacity).unwrap_or(usize::MAX);
-        let shared = Arc::new(Shared::new(Queue::new(slots.saturating_mul(2)), wake_tx));
+        let jobs = slots.saturating_mul(2);
+        let shared = Arc::new(Shared::new(Queue::new(jobs), wake_tx));
         let (sender, inbox) = sync_channel(settings.outbox);
         let outbox = Outbox::new(sender, shared.clone());
         let backoff = (settings.backoff_initial, settings.backoff_max);
@@ -210,24 +193,23 @@ impl Worker {
             primed: Some((endpoint.to_owned(), socket)),
             settings,
             session,
+            jobs,
             inbox,
             wake: wake_rx,
             outbox: outbox.clone(),
-            shared: shared.clone(),
+            shared,
         };
-        let thread = std::thread::Builder::new()
-            .name("scale0-worker-io".to_owned())
-            .spawn(move || io::run(io))
-            .map_err(Error::Spawn)?;
-        shared.set_thread(thread);
-        Ok(Worker {
+        let worker = Worker {
             outbox,
             _token: token,
             capacity,
-        })
+        };
+        Ok((worker, io))
     }
 
-    /// Waits for the next job. `None` once the worker has stopped (after [`Worker::shutdown`]).
+    /// Waits for the next job. `None` once the worker has stopped (after [`Worker::shutdown`]). An
+    /// inline worker's jobs go to its handler: here it only waits for the stop (so its handler must
+    /// not call it).
     pub fn recv(&self) -> Option<Job> {
         self.next(None)
     }
@@ -256,10 +238,17 @@ impl Worker {
     /// request to be DONE (keep serving jobs meanwhile: requests sent before the broker saw DRAIN still
     /// arrive), then DISCONNECT and stop the I/O thread. Returns once the final messages are flushed.
     /// Call it from a thread that holds no unfinished job, or it waits out the grace.
+    ///
+    /// Called from the handler of [`Inline::serve`] it only starts the drain and returns `Ok` at once
+    /// (the drain needs that thread back); `serve` returns when the drain is over.
     pub fn shutdown(&self, grace: Duration) -> Result<(), Error> {
         let shared = &self.outbox.shared;
+        let serving = io::serving(shared);
         if self.outbox.send(Outbound::Shutdown { grace }).is_err() {
             tracing::debug!("shutdown of a worker already stopped");
+        }
+        if serving {
+            return Ok(());
         }
         shared.queue.wait_stopped();
         if let Some(thread) = shared.take_thread() {

@@ -1,16 +1,20 @@
-//! The worker's I/O thread: the only owner of the DEALER socket. It waits in `zmq::poll` on the socket
+//! The worker's I/O loop: the only owner of the DEALER socket. It waits in `zmq::poll` on the socket
 //! and on the wake socketpair, feeds what arrives (broker messages, user requests from the outbox, the
-//! passing of time) to the [`Session`], and performs the [`Action`]s it returns.
+//! passing of time) to the [`Session`], and performs the [`Action`]s it returns. It runs on its own
+//! thread ([`run`], jobs go to the shared queue) or on the serving thread (`inline.rs`, jobs go to the
+//! handler).
 //!
 //! Sends never block the thread: a message libzmq refuses (`EAGAIN`, its high-water mark reached) waits
 //! in a small backlog, and while the backlog is not empty the thread stops taking user requests, so the
-//! back-pressure reaches user threads through the bounded outbox instead of growing a queue here.
+//! back-pressure reaches user threads through the bounded outbox instead of growing a queue here. (A
+//! handler serving inline meets the full backlog in its own send, which turns the loop until the socket
+//! takes messages again.)
 
+mod inline;
+mod poll;
 mod socket;
 
 use std::collections::VecDeque;
-use std::io::Read;
-use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -20,11 +24,13 @@ use std::time::Instant;
 use crate::protocol::Command;
 
 use super::outbox::{Outbox, Shared};
-use super::session::{Action, Outbound, Session};
+use super::session::{Action, Delivery, Outbound, Session};
 use super::{Error, Job, Settings};
 
+pub use inline::Inline;
+pub(crate) use inline::{offer, serving};
 pub(crate) use socket::open;
-use socket::{frames, send_message};
+use socket::{frames, recv, send_message, MAX_FRAMES};
 
 /// Messages handled per source per loop turn, so neither the broker nor user threads starve the other.
 const BATCH: usize = 64;
@@ -33,9 +39,6 @@ const BATCH: usize = 64;
 /// skipped instead of queued).
 const MAX_BACKLOG: usize = 64;
 
-/// Most frames a broker message may have (REQUEST has 6); longer ones are drained and dropped.
-const MAX_FRAMES: usize = 8;
-
 /// Everything the I/O thread owns.
 pub(crate) struct Io {
     pub(crate) ctx: zmq::Context,
@@ -43,6 +46,8 @@ pub(crate) struct Io {
     pub(crate) primed: Option<(String, zmq::Socket)>,
     pub(crate) settings: Settings,
     pub(crate) session: Session,
+    /// Bound of the jobs delivered and not yet taken (twice the capacity: requests and cancels).
+    pub(crate) jobs: usize,
     pub(crate) inbox: Receiver<Outbound>,
     pub(crate) wake: UnixStream,
     pub(crate) outbox: Outbox,
@@ -68,32 +73,58 @@ struct Loop {
     running: bool,
     /// The last turn left user requests in the outbox (its batch was full): poll without waiting.
     pending: bool,
+    /// Inline mode: deliveries waiting for the handler. `None`: jobs go to the shared queue.
+    ready: Option<VecDeque<Delivery>>,
+    /// Why the loop stopped, if it failed.
+    failure: Option<Error>,
+    /// Reused by inline sends, which perform actions outside a turn.
+    scratch: Vec<Action>,
 }
 
 /// Runs the I/O thread until the session stops.
 pub(crate) fn run(io: Io) {
     let guard = StopGuard(io.shared.clone());
-    let mut lp = Loop {
-        io,
-        socket: None,
-        backlog: VecDeque::new(),
-        running: true,
-        pending: false,
-    };
+    let mut lp = Loop::new(io, false);
     let mut actions = Vec::new();
-    lp.io.session.start(Instant::now(), &mut actions);
-    lp.perform(&mut actions);
+    lp.start(&mut actions);
     while lp.running {
-        if let Err(error) = lp.turn(&mut actions) {
-            tracing::error!(%error, "worker I/O thread failed");
-            break;
-        }
+        lp.step(&mut actions);
     }
     lp.flush_on_exit();
     drop(guard);
 }
 
 impl Loop {
+    /// A loop not yet started; `inline` keeps deliveries for the handler instead of queueing jobs.
+    fn new(io: Io, inline: bool) -> Loop {
+        let ready = inline.then(|| VecDeque::with_capacity(io.jobs));
+        Loop {
+            io,
+            socket: None,
+            backlog: VecDeque::new(),
+            running: true,
+            pending: false,
+            ready,
+            failure: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Opens the first socket and registers.
+    fn start(&mut self, actions: &mut Vec<Action>) {
+        self.io.session.start(Instant::now(), actions);
+        self.perform(actions);
+    }
+
+    /// One turn; a failure stops the loop.
+    fn step(&mut self, actions: &mut Vec<Action>) {
+        if let Err(error) = self.turn(actions) {
+            tracing::error!(%error, "worker I/O loop failed");
+            self.failure = Some(error);
+            self.running = false;
+        }
+    }
+
     /// One poll and everything it made ready.
     fn turn(&mut self, actions: &mut Vec<Action>) -> Result<(), Error> {
         let (readable, writable, woken) = self.poll()?;
@@ -108,7 +139,8 @@ impl Loop {
             if !readable || self.backlog.len() >= MAX_BACKLOG {
                 break;
             }
-            let Some(frames) = self.recv() else { break };
+            let Some(socket) = &self.socket else { break };
+            let Some(frames) = recv(socket) else { break };
             let mut views: [&[u8]; MAX_FRAMES] = [&[]; MAX_FRAMES];
             for (view, frame) in views.iter_mut().zip(&frames) {
                 *view = frame;
@@ -143,97 +175,6 @@ impl Loop {
         Ok(())
     }
 
-    /// Waits for the socket, the wake fd or the session's next deadline.
-    fn poll(&self) -> Result<(bool, bool, bool), Error> {
-        let timeout = match self.io.session.next_deadline() {
-            _ if self.pending => 0,
-            None => -1,
-            Some(at) => {
-                let left = at.saturating_duration_since(Instant::now());
-                let ms = left.as_millis() + u128::from(left.subsec_nanos() % 1_000_000 != 0);
-                i64::try_from(ms).unwrap_or(i64::MAX)
-            }
-        };
-        let wake = zmq::PollItem::from_fd(self.io.wake.as_raw_fd(), zmq::POLLIN);
-        let mut events = zmq::PollEvents::empty();
-        if self.backlog.len() < MAX_BACKLOG {
-            events |= zmq::POLLIN;
-        }
-        if !self.backlog.is_empty() {
-            events |= zmq::POLLOUT;
-        }
-        let mut both;
-        let mut alone;
-        let items: &mut [zmq::PollItem<'_>] = match &self.socket {
-            Some(socket) => {
-                both = [wake, socket.as_poll_item(events)];
-                &mut both
-            }
-            None => {
-                alone = [wake];
-                &mut alone
-            }
-        };
-        match zmq::poll(items, timeout) {
-            Ok(_) | Err(zmq::Error::EINTR) => {}
-            Err(source) => return Err(Error::Zmq { op: "poll", source }),
-        }
-        let woken = items.first().is_some_and(zmq::PollItem::is_readable);
-        let socket = items.get(1);
-        Ok((
-            socket.is_some_and(zmq::PollItem::is_readable),
-            socket.is_some_and(zmq::PollItem::is_writable),
-            woken,
-        ))
-    }
-
-    fn drain_wake(&mut self) {
-        let mut buf = [0u8; 256];
-        loop {
-            match (&self.io.wake).read(&mut buf) {
-                Ok(n) if n == buf.len() => {}
-                Ok(_) => break,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-        }
-        self.io.shared.woken();
-    }
-
-    /// One whole message, if one is waiting. A message with more than [`MAX_FRAMES`] frames is read to
-    /// its end and comes back empty (which the session drops as malformed).
-    fn recv(&self) -> Option<Vec<zmq::Message>> {
-        let socket = self.socket.as_ref()?;
-        let mut frames = Vec::with_capacity(MAX_FRAMES);
-        let mut oversized = false;
-        loop {
-            let mut frame = zmq::Message::new();
-            match socket.recv(&mut frame, zmq::DONTWAIT) {
-                Ok(()) => {}
-                Err(zmq::Error::EAGAIN) if frames.is_empty() && !oversized => return None,
-                Err(error) => {
-                    tracing::warn!(%error, "receiving from the broker failed");
-                    return None;
-                }
-            }
-            let more = frame.get_more();
-            if frames.len() < MAX_FRAMES {
-                frames.push(frame);
-            } else {
-                oversized = true;
-                frames.clear();
-            }
-            if !more {
-                break;
-            }
-        }
-        if oversized {
-            tracing::warn!(max = MAX_FRAMES, "broker message with too many frames");
-            frames.clear();
-        }
-        Some(frames)
-    }
-
     /// Performs `actions` and what they lead to.
     fn perform(&mut self, actions: &mut Vec<Action>) {
         while !actions.is_empty() {
@@ -251,22 +192,12 @@ impl Loop {
                 self.socket = None;
                 self.backlog.clear();
             }
-            Action::Deliver(delivery) => {
-                let (epoch, request) = (delivery.epoch, delivery.request);
-                if let Err(mut job) = self
-                    .io
-                    .shared
-                    .queue
-                    .push(Job::new(delivery, self.io.outbox.clone()))
-                {
-                    tracing::error!(?request, "job queue full; request given back");
-                    job.disarm();
-                    let done = Outbound::Done { epoch, request };
-                    self.io.session.user(done, Instant::now(), follow);
-                }
-            }
+            Action::Deliver(delivery) => self.deliver(delivery, follow),
             Action::Abandon { epoch } => {
                 self.io.shared.epoch.store(epoch, Ordering::Release);
+                if let Some(ready) = &mut self.ready {
+                    ready.retain(|delivery| delivery.epoch >= epoch);
+                }
                 drop(
                     self.io
                         .shared
@@ -278,6 +209,28 @@ impl Loop {
                 self.io.shared.abandoned.store(abandoned, Ordering::Release);
                 self.running = false;
             }
+        }
+    }
+
+    /// Queues a job for user threads, or keeps the delivery for the inline handler. Past the bound
+    /// (which the session never reaches) a request is given back at once with DONE.
+    fn deliver(&mut self, delivery: Delivery, follow: &mut Vec<Action>) {
+        let (epoch, request, cancel) = (delivery.epoch, delivery.request, delivery.cancel);
+        let kept = match &mut self.ready {
+            Some(ready) if ready.len() < self.io.jobs => {
+                ready.push_back(delivery);
+                true
+            }
+            Some(_) => false,
+            None => {
+                let job = Job::new(delivery, self.io.outbox.clone());
+                self.io.shared.queue.push(job).map_err(Job::disarm).is_ok()
+            }
+        };
+        if !kept && !cancel {
+            tracing::error!(?request, "job queue full; request given back");
+            let done = Outbound::Done { epoch, request };
+            self.io.session.user(done, Instant::now(), follow);
         }
     }
 

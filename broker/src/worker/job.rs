@@ -41,8 +41,8 @@ impl Job {
         self.delivery.epoch
     }
 
-    /// Forgets the slot without sending DONE: for the I/O thread, which must never wait on its own outbox.
-    pub(crate) fn disarm(&mut self) {
+    /// Drops the job without sending DONE: for the I/O thread, which must never wait on its own outbox.
+    pub(crate) fn disarm(mut self) {
         self.finished = true;
     }
 

@@ -1,6 +1,7 @@
 //! How user threads reach the I/O thread: a bounded channel of [`Outbound`] requests plus a socketpair
 //! byte that wakes the thread out of `zmq::poll` at once (no polling delay), and the state both sides
-//! share (the job queue, the current epoch, whether the worker has stopped).
+//! share (the job queue, the current epoch, whether the worker has stopped). The thread serving a
+//! worker inline bypasses the channel (`io/inline.rs`).
 
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -9,6 +10,7 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
+use super::io::offer;
 use super::queue::Queue;
 use super::session::Outbound;
 use super::{Error, Job};
@@ -100,8 +102,13 @@ impl Outbox {
         Outbox { sender, shared }
     }
 
-    /// Queues `outbound` for the I/O thread (waiting while the outbox is full) and wakes it.
+    /// Queues `outbound` for the I/O thread (waiting while the outbox is full) and wakes it; on the
+    /// thread serving the worker inline, performs it at once instead (no queue, no wake).
     pub(crate) fn send(&self, outbound: Outbound) -> Result<(), Error> {
+        let outbound = match offer(&self.shared, outbound) {
+            Ok(sent) => return sent,
+            Err(outbound) => outbound,
+        };
         self.sender.send(outbound).map_err(|_| Error::Stopped)?;
         self.shared.wake();
         Ok(())

@@ -1,6 +1,7 @@
 //! The worker library against a real ROUTER socket playing the broker with the protocol codec. Every
 //! wait is for an event with a deadline; nothing sleeps.
 
+mod inline;
 mod liveness;
 mod real_broker;
 mod serving;

@@ -5,9 +5,10 @@
 //!
 //! CAPACITY (default 64) is what the worker announces in READY: at least the benchmark's
 //! connection count, so the broker never holds a request back waiting for a slot. THREADS
-//! (default 1) serve the jobs; answering takes microseconds, so one thread keeps up and more
-//! only add wake-ups on a small machine. Jobs beyond the busy threads wait in the worker
-//! library's queue, as requests wait in a handler's ZeroMQ queue.
+//! (default 0) picks the serving mode: 0 serves inline (`Worker::connect_inline`: the main
+//! thread owns the socket and answers each job where it arrives, no thread hop), N >= 1 starts
+//! the library's I/O thread and N threads taking jobs from its queue. Answering takes
+//! microseconds, so inline is the cheapest; threads only add wake-ups on a small machine.
 
 use std::thread;
 
@@ -19,9 +20,15 @@ const USAGE: &str = "bench-worker ENDPOINT SERVICE [CAPACITY] [THREADS]";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let [endpoint, service, capacity, threads] =
-        positional::<4>(std::env::args(), 2, &["64", "1"], USAGE)?;
+        positional::<4>(std::env::args(), 2, &["64", "0"], USAGE)?;
     let capacity: u32 = number("CAPACITY", &capacity, USAGE)?;
     let threads: usize = number("THREADS", &threads, USAGE)?;
+    if threads == 0 {
+        let (_worker, inline) =
+            Worker::connect_inline(&endpoint, &[&service], capacity, Settings::default())?;
+        inline.serve(answer)?;
+        return Ok(());
+    }
     let worker = Worker::connect(&endpoint, &[&service], capacity, Settings::default())?;
     let helpers: Vec<_> = (1..threads)
         .map(|_| {

@@ -38,6 +38,9 @@ pub(crate) fn open(
     Ok(socket)
 }
 
+/// Most frames a broker message may have (REQUEST has 6); longer ones are drained and dropped.
+pub(super) const MAX_FRAMES: usize = 8;
+
 /// Frames up to this size are copied into the message (small ones inline in libzmq's message, no
 /// allocation at all); larger ones are handed over without a copy.
 const COPY_BELOW: usize = 4096;
@@ -81,4 +84,37 @@ pub(super) fn send_message(
         }
     }
     Ok(())
+}
+
+/// One whole message, if one is waiting. A message with more than [`MAX_FRAMES`] frames is read to
+/// its end and comes back empty (which the session drops as malformed).
+pub(super) fn recv(socket: &zmq::Socket) -> Option<Vec<zmq::Message>> {
+    let mut frames = Vec::with_capacity(MAX_FRAMES);
+    let mut oversized = false;
+    loop {
+        let mut frame = zmq::Message::new();
+        match socket.recv(&mut frame, zmq::DONTWAIT) {
+            Ok(()) => {}
+            Err(zmq::Error::EAGAIN) if frames.is_empty() && !oversized => return None,
+            Err(error) => {
+                tracing::warn!(%error, "receiving from the broker failed");
+                return None;
+            }
+        }
+        let more = frame.get_more();
+        if frames.len() < MAX_FRAMES {
+            frames.push(frame);
+        } else {
+            oversized = true;
+            frames.clear();
+        }
+        if !more {
+            break;
+        }
+    }
+    if oversized {
+        tracing::warn!(max = MAX_FRAMES, "broker message with too many frames");
+        frames.clear();
+    }
+    Some(frames)
 }

@@ -64,3 +64,47 @@ fn requests_and_cancels_through_the_real_broker_reach_the_worker_and_replies_com
     token.cancel();
     runtime.block_on(running).unwrap().unwrap();
 }
+
+#[test]
+fn an_inline_worker_answers_a_burst_through_the_real_broker_with_reply_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let endpoint = format!("ipc://{}/workers", dir.path().display());
+    let mut broker = runtime
+        .block_on(Broker::bind(Settings::new(endpoint.clone())))
+        .unwrap();
+    let (tx, mut rx) = broker.embedded_link("gw-1", 256).split();
+    let token = CancellationToken::new();
+    let running = runtime.spawn(broker.run(token.clone()));
+    assert_eq!(next(&runtime, &mut rx), FromBroker::Up);
+    let (worker, inline) = Worker::connect_inline(&endpoint, &["echo"], 8, fast()).unwrap();
+    let serving = std::thread::spawn(move || {
+        inline.serve(|job| {
+            let body = job.request().map(|r| r.body.to_vec()).unwrap_or_default();
+            job.reply_and_done(&body)
+        })
+    });
+
+    let mut replies: Vec<Bytes> = Vec::new();
+    for request in 1..=100u32 {
+        tx.blocking_send(submit(u64::from(request), request))
+            .unwrap();
+    }
+    while replies.len() < 100 {
+        match next(&runtime, &mut rx) {
+            FromBroker::Reply(reply) => replies.push(reply),
+            other => panic!("expected a reply, got {other:?}"),
+        }
+    }
+    replies.sort();
+    let mut expected: Vec<Bytes> = (1..=100)
+        .map(|conn| Bytes::from(format!("gw-1 {}:{conn}, ping", conn.to_string().len())))
+        .collect();
+    expected.sort();
+    assert_eq!(replies, expected);
+
+    worker.shutdown(PATIENCE).unwrap();
+    serving.join().unwrap().unwrap();
+    token.cancel();
+    runtime.block_on(running).unwrap().unwrap();
+}
