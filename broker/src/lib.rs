@@ -17,8 +17,10 @@
 //!   feeds frames to [`engine::Engine::handle_worker_frames`] / [`engine::Engine::handle_gateway_frames`]
 //!   and embedded gateways' messages to [`engine::Engine::handle`], performs the actions and sleeps until
 //!   [`engine::Engine::next_deadline`]. [`runtime::run_standalone`] is `scale0 broker`.
-//! * [`link`] — the gateway's side: [`link::Link`], the same type whether the broker is embedded
-//!   (channels) or standalone ([`link::connect`], a DEALER speaking S0G/1 with heartbeats and failover).
+//! * [`link`] — the gateway's side, the same whether the broker is embedded (a channel into its loop) or
+//!   standalone ([`link::connect_to`], a DEALER speaking S0G/1 with heartbeats and failover): requests go
+//!   in through a [`link::Submitter`], replies come back through the gateway's [`link::Deliver`] sink,
+//!   called by the broker's loop or the link task (or, for tools and tests, a [`link::Link`] channel).
 //! * [`control`] — the control socket's JSON commands and `scale0 ctl`'s client ([`control::query`],
 //!   [`control::render_status`]).
 //!

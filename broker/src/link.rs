@@ -1,27 +1,37 @@
-//! The gateway's side of the gateway↔broker link: one type, [`Link`], whether the broker runs in the same
-//! process ([`Broker::embedded_link`](crate::runtime::Broker::embedded_link): bounded tokio channels
-//! straight into the broker's loop, no ZeroMQ hop) or apart ([`connect`]: a task owning a DEALER that
+//! The gateway's side of the gateway↔broker link, whether the broker runs in the same process
+//! ([`Broker::embedded_link_to`](crate::runtime::Broker::embedded_link_to): a bounded tokio channel
+//! straight into the broker's loop, no ZeroMQ hop) or apart ([`connect_to`]: a task owning a DEALER that
 //! speaks S0G/1 to the broker's gateway ROUTER). So the gateway is written once.
 //!
-//! The gateway sends [`ToBroker`] (SUBMIT a Mongrel2 request message for a service, CANCEL it) and
-//! receives [`FromBroker`]: the workers' Mongrel2 replies for its conn ids, FAILs with an HTTP status, and
-//! `Up`/`Down` as the broker comes and goes. Contract, for both kinds of link:
+//! The gateway sends [`ToBroker`] (SUBMIT a Mongrel2 request message for a service, CANCEL it) into the
+//! link's bounded channel ([`Submitter`]) and receives [`FromBroker`] — the workers' Mongrel2 replies for
+//! its conn ids, FAILs with an HTTP status, and `Up`/`Down` as the broker comes and goes — through a
+//! [`Deliver`] sink it hands to the link, which the broker's loop (embedded) or the link task
+//! (standalone) calls synchronously for each message: no task of the gateway sits between the broker and
+//! the connections, so a reply costs no extra wake-up. For tools and tests that read everything in one
+//! task, [`Broker::embedded_link`](crate::runtime::Broker::embedded_link) and [`connect`] give a
+//! [`Link`] whose sink is a bounded channel.
+//!
+//! Contract, for both kinds of link:
 //!
 //! * every `Submit` ends in replies for its conn id, or a `Fail` (possibly after replies, when the worker
 //!   died mid-stream: close the client connection if its response is incomplete);
 //! * after `Down`, nothing submitted before it will get a reply; requests still awaiting their first reply
-//!   are failed by the link itself: the standalone link sends `Fail` 502 `broker-lost` for each request
-//!   it handed to the broker and heard nothing about; a submit while the link is not up (before the
-//!   first `Up`, after a `Down`) or that the socket cannot take gets `Fail` 503 `broker-unreachable` at
-//!   once; an embedded broker fails everything through its engine when it stops (503 for queued
+//!   are failed by the link itself: the standalone link delivers `Fail` 502 `broker-lost` for each
+//!   request it handed to the broker and heard nothing about; a submit while the link is not up (before
+//!   the first `Up`, after a `Down`) or that the socket cannot take gets `Fail` 503 `broker-unreachable`
+//!   at once; an embedded broker fails everything through its engine when it stops (503 for queued
 //!   requests, 502 for held ones) before `Down`;
 //! * a `Fail` may name a request the gateway no longer waits for (e.g. a late FAIL after a `Down`): ignore
 //!   it;
-//! * the receiver must be read promptly and never wait on the sender (the broker and the link task never
-//!   wait on the gateway: an embedded broker drops what does not fit, counted; the standalone link stops
-//!   reading its socket until there is room).
+//! * the sink is called from the broker's (or the link's) task and must never block nor wait on the
+//!   gateway: it drops what it cannot take and says so ([`Delivery`]). The broker counts an embedded
+//!   link's drops (`gateway_full_drops`) and treats [`Delivery::Gone`] as the gateway disconnecting; the
+//!   standalone link logs drops and ends on `Gone`. A gateway routing replies to per-connection channels
+//!   drops the slow connection, not the message stream of the others.
 
 mod outstanding;
+mod sink;
 mod task;
 #[cfg(test)]
 mod tests;
@@ -36,6 +46,7 @@ use crate::protocol::{self, validate_sender_id};
 use crate::zmq_async::{self, Hwm};
 
 pub(crate) use outstanding::Outstanding;
+pub use sink::{Deliver, Delivery, Sink};
 
 /// What a gateway asks of the broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,28 +101,50 @@ pub const REASON_BROKER_UNREACHABLE: &str = "broker-unreachable";
 /// Reason of the 503 for a submit beyond [`LinkSettings::max_outstanding`].
 pub const REASON_LINK_OVERLOADED: &str = "link-overloaded";
 
-/// One gateway's link to a broker: a bounded sender of [`ToBroker`] and a bounded receiver of
-/// [`FromBroker`].
+/// The gateway's sending half of a link: a bounded sender of [`ToBroker`] (clone it for each task that
+/// submits), plus the standalone link's task. Dropping every sender ends the link (a standalone link
+/// says DISCONNECT to the broker first).
 #[derive(Debug)]
-pub struct Link {
+pub struct Submitter {
     tx: mpsc::Sender<ToBroker>,
-    rx: mpsc::Receiver<FromBroker>,
     task: Option<JoinHandle<()>>,
 }
 
+impl Submitter {
+    pub(crate) fn new(tx: mpsc::Sender<ToBroker>, task: Option<JoinHandle<()>>) -> Self {
+        Submitter { tx, task }
+    }
+
+    /// The sender and the standalone link's task (none for an embedded link), so a gateway shutting down
+    /// can wait for the DISCONNECT to be sent after dropping the sender.
+    pub fn into_parts(self) -> (mpsc::Sender<ToBroker>, Option<JoinHandle<()>>) {
+        (self.tx, self.task)
+    }
+}
+
+/// A link whose sink is a bounded channel of [`FromBroker`], for a gateway (a tool, a test) that reads
+/// every delivery in one task. What does not fit in the channel is dropped (see the module docs).
+#[derive(Debug)]
+pub struct Link {
+    submitter: Submitter,
+    rx: mpsc::Receiver<FromBroker>,
+}
+
 impl Link {
-    pub(crate) fn new(
-        tx: mpsc::Sender<ToBroker>,
-        rx: mpsc::Receiver<FromBroker>,
-        task: Option<JoinHandle<()>>,
-    ) -> Self {
-        Link { tx, rx, task }
+    /// A channel of `queue` messages (at least 1) to be the sink of a link, and its receiving end.
+    pub(crate) fn channel(queue: usize) -> (Sink, mpsc::Receiver<FromBroker>) {
+        let (tx, rx) = mpsc::channel(queue.max(1));
+        (std::sync::Arc::new(tx), rx)
+    }
+
+    pub(crate) fn new(submitter: Submitter, rx: mpsc::Receiver<FromBroker>) -> Self {
+        Link { submitter, rx }
     }
 
     /// The two halves, for a gateway that submits from many tasks (clone the sender) and reads replies in
     /// one. Dropping the sender ends the link (a standalone link says DISCONNECT to the broker first).
     pub fn split(self) -> (mpsc::Sender<ToBroker>, mpsc::Receiver<FromBroker>) {
-        (self.tx, self.rx)
+        (self.submitter.tx, self.rx)
     }
 
     /// Like [`Link::split`], plus the standalone link's task (none for an embedded link), so a gateway
@@ -123,7 +156,7 @@ impl Link {
         mpsc::Receiver<FromBroker>,
         Option<JoinHandle<()>>,
     ) {
-        (self.tx, self.rx, self.task)
+        (self.submitter.tx, self.rx, self.submitter.task)
     }
 }
 
@@ -135,7 +168,8 @@ pub struct LinkSettings {
     pub heartbeat_interval: Duration,
     /// Intervals of broker silence after which the link reports `Down`. Default 3.
     pub liveness: u32,
-    /// Capacity of each channel between gateway and link. Default 1024.
+    /// Capacity of the channel of submits and cancels to the link (and of the receiving channel of a
+    /// [`Link`]). Default 1024.
     pub queue: usize,
     /// Most requests awaiting their first reply; one more gets 503 `link-overloaded`. Default 65536.
     pub max_outstanding: usize,
@@ -217,21 +251,33 @@ pub(crate) fn checked_sender_id(sender_id: &str) -> Result<Bytes, Error> {
 /// Connects a standalone gateway to the broker's gateway endpoint: a DEALER whose routing identity is
 /// `sender_id`, owned by a spawned task that heartbeats the broker, reports `Up`/`Down`, fails the
 /// requests a silent broker took with it, and reconnects (a fresh socket each liveness period) until the
-/// broker answers again. The link is not up until the broker answers its first HEARTBEAT (a broker
-/// answers a new gateway at once): wait for `Up`, since submits before it get 503.
+/// broker answers again. Everything for the gateway goes to `sink`, called from the task. The link is
+/// not up until the broker answers its first HEARTBEAT (a broker answers a new gateway at once): wait
+/// for `Up`, since submits before it get 503.
 ///
 /// Must be called inside a tokio runtime. The task ends when the gateway drops its sender (it then
-/// says DISCONNECT) or its receiver.
+/// says DISCONNECT) or the sink says the gateway is [`Delivery::Gone`].
+pub async fn connect_to(
+    endpoint: &str,
+    sender_id: &str,
+    settings: LinkSettings,
+    sink: Sink,
+) -> Result<Submitter, Error> {
+    settings.validate()?;
+    let sender_id = checked_sender_id(sender_id)?;
+    let (to_broker, from_gateway) = mpsc::channel(settings.queue);
+    let task = task::Task::open(endpoint, sender_id, settings, from_gateway, sink)?;
+    let handle = tokio::spawn(task.run());
+    Ok(Submitter::new(to_broker, Some(handle)))
+}
+
+/// [`connect_to`] with a channel of [`LinkSettings::queue`] messages as the sink.
 pub async fn connect(
     endpoint: &str,
     sender_id: &str,
     settings: LinkSettings,
 ) -> Result<Link, Error> {
-    settings.validate()?;
-    let sender_id = checked_sender_id(sender_id)?;
-    let (to_broker, from_gateway) = mpsc::channel(settings.queue);
-    let (to_gateway, from_broker) = mpsc::channel(settings.queue);
-    let task = task::Task::open(endpoint, sender_id, settings, from_gateway, to_gateway)?;
-    let handle = tokio::spawn(task.run());
-    Ok(Link::new(to_broker, from_broker, Some(handle)))
+    let (sink, rx) = Link::channel(settings.queue);
+    let submitter = connect_to(endpoint, sender_id, settings, sink).await?;
+    Ok(Link::new(submitter, rx))
 }

@@ -1,18 +1,19 @@
 //! The broker's I/O: one tokio task owns the engine and every socket (the workers' ROUTER, the
 //! standalone gateways' ROUTER, the control REP, the PUSH and SUB of each service backed by Mongrel2
-//! handlers) plus the channels of the embedded gateway links, so no state is shared and nothing is
-//! locked.
+//! handlers) plus the submit channels of the embedded gateway links, so the broker's state is shared with
+//! no one and nothing of it is locked. Deliveries to an embedded gateway are calls to its sink
+//! ([`Deliver`](crate::link::Deliver)), made from this task.
 //!
 //! The loop ([`Broker::run`]) is "receive, hand to the engine, perform the actions": after each wake it
 //! drains every ready socket and channel (up to a batch each) before waiting again, ticks the engine when
 //! [`Engine::next_deadline`](crate::engine::Engine::next_deadline) is due, and performs the actions —
 //! REQUEST/CANCEL/HEARTBEAT/DISCONNECT to workers over the ROUTER (a worker the ROUTER cannot reach is
 //! reported to the engine as gone), replies and FAILs to the gateway they name: an embedded link's
-//! channel or the gateway ROUTER; requests and disconnect notices for handler-backed services to their
+//! sink or the gateway ROUTER; requests and disconnect notices for handler-backed services to their
 //! PUSH without waiting (a request the PUSH cannot take goes back to the engine's queue, see
 //! [`HandlerService`]). Queue bounds and socket options live in [`sockets`].
 //!
-//! A full embedded reply channel is not waited on: the reply (or FAIL) is dropped and counted in
+//! A full embedded sink is not waited on: the reply (or FAIL) is dropped and counted in
 //! [`IoCounters`], exactly like a standalone gateway whose ZeroMQ queue is full; the gateway's own idle
 //! timeout then closes the affected connection. Size the link's queue for the bursts it must absorb.
 //!
@@ -37,7 +38,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::{self, Engine, HandlerId};
-use crate::link::Link;
+use crate::link::{Link, Sink, Submitter};
 use crate::zmq_async::{self, AsyncSocket};
 use embedded::Embedded;
 use handlers::Handlers;
@@ -227,16 +228,24 @@ impl Broker {
         &self.endpoints
     }
 
-    /// An in-process gateway link with channels of `queue` messages each way (at least 1): the gateway
-    /// submits through it and gets its replies on it, with no ZeroMQ hop. Several may exist, one per
-    /// sender id; a second link with the same sender id replaces the first, whose channels close. A
-    /// sender id that is not a valid S0G/1 sender id is logged, and every submit through the link then
-    /// fails with 502 `bad-submit` (validate sender ids in configuration).
-    pub fn embedded_link(&mut self, sender_id: &str, queue: usize) -> Link {
+    /// An in-process gateway link: the gateway submits through a channel of `queue` messages (one at
+    /// least) that the broker's loop reads, and the loop calls `sink` for each message for the gateway, with
+    /// no ZeroMQ hop and no task in between. Several may exist, one per sender id; a second link with the
+    /// same sender id replaces the first, whose channel closes. A sender id that is not a valid S0G/1
+    /// sender id is logged, and every submit through the link then fails with 502 `bad-submit`
+    /// (validate sender ids in configuration).
+    pub fn embedded_link_to(&mut self, sender_id: &str, queue: usize, sink: Sink) -> Submitter {
         if let Err(error) = crate::link::checked_sender_id(sender_id) {
             tracing::error!(%error, "embedded gateway link with an unusable sender id");
         }
-        self.embedded.add(sender_id.as_bytes(), queue.max(1))
+        self.embedded.add(sender_id.as_bytes(), queue.max(1), sink)
+    }
+
+    /// [`Broker::embedded_link_to`] with a channel of `queue` messages as the sink, for a gateway (a
+    /// tool, a test) that reads every delivery in one task.
+    pub fn embedded_link(&mut self, sender_id: &str, queue: usize) -> Link {
+        let (sink, rx) = Link::channel(queue);
+        Link::new(self.embedded_link_to(sender_id, queue, sink), rx)
     }
 
     /// Runs the loop until `shutdown` is cancelled and the drain is over (see the module docs).

@@ -254,6 +254,7 @@ async fn connect_broker(
         max_queue: broker.max_queue,
         ..Default::default()
     };
+    let routes = target::service::Routes::new();
     let link = match &broker.mode {
         BrokerMode::Embedded {
             workers,
@@ -278,7 +279,7 @@ async fn connect_broker(
                     .collect(),
             };
             let mut runtime = scale0_broker::runtime::Broker::bind(settings).await?;
-            let link = runtime.embedded_link(sender_id, EMBEDDED_LINK_QUEUE);
+            let link = runtime.embedded_link_to(sender_id, EMBEDDED_LINK_QUEUE, routes.clone());
             let stop = shutdown.clone();
             tracker.spawn(async move {
                 if let Err(e) = runtime.run(stop).await {
@@ -293,8 +294,12 @@ async fn connect_broker(
                 liveness: broker.liveness,
                 ..Default::default()
             };
-            scale0_broker::link::connect(endpoint.as_str(), sender_id, settings).await?
+            let sink = routes.clone();
+            scale0_broker::link::connect_to(endpoint.as_str(), sender_id, settings, sink).await?
         }
     };
-    Ok(target::service::spawn(link, tracker, shutdown))
+    let (to_broker, link_task) = link.into_parts();
+    Ok(target::service::Shared::start(
+        routes, to_broker, link_task, tracker, shutdown,
+    ))
 }

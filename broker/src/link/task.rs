@@ -1,20 +1,17 @@
 //! The standalone link's task: owns the DEALER, speaks S0G/1, watches the broker's liveness.
 //!
-//! One `select!` waits for a message from the gateway, room in the gateway's channel (only while
-//! deliveries are parked), the socket (only while none are parked: a slow gateway slows the broker's
-//! sends down to the socket's high-water mark, never loses anything here) and the next timer (heartbeat,
-//! expiry sweep, broker silence).
+//! One `select!` waits for a message from the gateway, the socket and the next timer (heartbeat, expiry
+//! sweep, broker silence). Everything for the gateway goes straight to its sink, which never blocks.
 
 mod gateway_side;
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{FromBroker, LinkSettings, Outstanding, ToBroker, REASON_BROKER_LOST};
+use super::{FromBroker, LinkSettings, Outstanding, Sink, ToBroker, REASON_BROKER_LOST};
 use crate::protocol::gateway::{self, Command};
 use crate::runtime::sockets;
 use crate::zmq_async::{self, AsyncSocket};
@@ -33,14 +30,12 @@ pub(super) struct Task {
     settings: LinkSettings,
     socket: AsyncSocket,
     from_gateway: mpsc::Receiver<ToBroker>,
-    to_gateway: mpsc::Sender<FromBroker>,
-    /// Deliveries waiting for room in `to_gateway`, bounded by `settings.queue` (then the gateway's
-    /// messages are not read either) plus one FAIL per outstanding request when the broker goes down.
-    parked: VecDeque<FromBroker>,
+    sink: Sink,
+    /// Set when the sink said the gateway is gone: the task ends.
+    gone: bool,
     outstanding: Outstanding,
     up: bool,
-    /// Start of the current silence window: the last message from the broker, (re)connect, or the
-    /// moment parked deliveries drained (the socket was not read meanwhile, so silence is unknown).
+    /// Start of the current silence window: the last message from the broker, or (re)connect.
     heard_at: Instant,
     heartbeat_at: Instant,
     sweep_at: Instant,
@@ -55,7 +50,7 @@ impl Task {
         sender_id: Bytes,
         settings: LinkSettings,
         from_gateway: mpsc::Receiver<ToBroker>,
-        to_gateway: mpsc::Sender<FromBroker>,
+        sink: Sink,
     ) -> Result<Self, zmq_async::Error> {
         let ctx = zmq::Context::new();
         let socket = sockets::gateway_dealer(&ctx, endpoint, &sender_id, settings.hwm)?;
@@ -68,8 +63,8 @@ impl Task {
             settings,
             socket,
             from_gateway,
-            to_gateway,
-            parked: VecDeque::new(),
+            sink,
+            gone: false,
             up: false,
             heard_at: now,
             heartbeat_at: now,
@@ -79,7 +74,7 @@ impl Task {
         })
     }
 
-    /// Runs until the gateway drops its sender or receiver.
+    /// Runs until the gateway drops its sender or the sink says it is gone.
     pub(super) async fn run(mut self) {
         let timer = tokio::time::sleep_until(self.next_timer());
         tokio::pin!(timer);
@@ -88,23 +83,17 @@ impl Task {
             if timer.deadline() != wake {
                 timer.as_mut().reset(wake);
             }
-            let parked = !self.parked.is_empty();
-            let accepting = self.parked.len() < self.settings.queue;
             tokio::select! {
                 biased;
                 () = &mut timer => self.on_timer(),
-                room = room(&self.to_gateway), if parked => match room {
-                    Ok(()) => self.unpark(),
-                    Err(_) => break,
-                },
-                ready = self.socket.ready(zmq::POLLIN), if !parked => match ready {
+                ready = self.socket.ready(zmq::POLLIN) => match ready {
                     Ok(_) => self.read_socket(),
                     Err(error) => {
                         tracing::warn!(%error, "gateway link socket failed; reconnecting");
                         self.reconnect();
                     }
                 },
-                message = self.from_gateway.recv(), if accepting => match message {
+                message = self.from_gateway.recv() => match message {
                     Some(message) => {
                         self.on_gateway_message(message);
                         self.drain_gateway();
@@ -112,7 +101,7 @@ impl Task {
                     None => break,
                 },
             }
-            if self.to_gateway.is_closed() {
+            if self.gone {
                 break;
             }
         }
@@ -126,13 +115,10 @@ impl Task {
         self.heartbeat_at.min(self.sweep_at).min(self.silence_at())
     }
 
-    /// Handles what else the gateway has queued (up to a batch, while deliveries have room), so a burst
-    /// of submits costs one pass of the loop (and one readiness check of the socket) instead of one each.
+    /// Handles what else the gateway has queued (up to a batch), so a burst of submits costs one pass of
+    /// the loop (and one readiness check of the socket) instead of one each.
     fn drain_gateway(&mut self) {
         for _ in 1..BATCH {
-            if self.parked.len() >= self.settings.queue {
-                return;
-            }
             match self.from_gateway.try_recv() {
                 Ok(message) => self.on_gateway_message(message),
                 Err(_) => return,
@@ -159,7 +145,7 @@ impl Task {
             self.outstanding.expire(now.into_std());
             self.sweep_at = now + self.settings.heartbeat_interval;
         }
-        if self.parked.is_empty() && now >= self.silence_at() {
+        if now >= self.silence_at() {
             let outstanding = self.outstanding.len();
             tracing::warn!(endpoint = %self.endpoint, outstanding, "broker silent; failing outstanding requests");
             self.broker_gone();
@@ -196,7 +182,7 @@ impl Task {
 
     fn read_socket(&mut self) {
         for _ in 0..BATCH {
-            if !self.parked.is_empty() {
+            if self.gone {
                 return;
             }
             match sockets::try_recv_multipart(&self.socket, &mut self.frames) {
@@ -260,10 +246,4 @@ impl Task {
             }
         }
     }
-}
-
-/// Waits until the gateway's channel has room (only this task sends on it, so the room is still there
-/// when [`Task::unpark`] uses it); an error when the gateway dropped its receiver.
-async fn room(tx: &mpsc::Sender<FromBroker>) -> Result<(), mpsc::error::SendError<()>> {
-    tx.reserve().await.map(drop)
 }

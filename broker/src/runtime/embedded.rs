@@ -1,5 +1,6 @@
 //! The broker's side of embedded gateway links: per link, the receiver of its [`ToBroker`] channel and
-//! the sender of its [`FromBroker`] channel, looked up by sender id when an action names a gateway.
+//! the gateway's [`Deliver`](crate::link::Deliver) sink, called right here in the broker's loop for each
+//! [`FromBroker`]; looked up by sender id when an action names a gateway.
 
 use std::collections::HashMap;
 use std::task::Poll;
@@ -7,26 +8,15 @@ use std::task::Poll;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::link::{FromBroker, Link, ToBroker};
+use crate::link::{Delivery, FromBroker, Sink, Submitter, ToBroker};
 
 /// One in-process gateway.
 struct Gateway {
     id: Bytes,
     rx: mpsc::Receiver<ToBroker>,
-    tx: mpsc::Sender<FromBroker>,
-    /// Cleared when the gateway dropped either half of its link.
+    sink: Sink,
+    /// Cleared when the gateway dropped its sender or its sink said it is gone.
     open: bool,
-}
-
-/// What became of a delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Delivery {
-    /// In the channel.
-    Sent,
-    /// The channel was full: dropped.
-    Full,
-    /// The gateway is gone: dropped.
-    Gone,
 }
 
 /// What a non-waiting receive found.
@@ -47,14 +37,14 @@ pub(super) struct Embedded {
 }
 
 impl Embedded {
-    /// Adds (or replaces) the link of `id` with channels of `queue` messages each way.
-    pub(super) fn add(&mut self, id: &[u8], queue: usize) -> Link {
+    /// Adds (or replaces) the link of `id`: a channel of `queue` submits and cancels, deliveries to
+    /// `sink`.
+    pub(super) fn add(&mut self, id: &[u8], queue: usize, sink: Sink) -> Submitter {
         let (to_broker, rx) = mpsc::channel(queue);
-        let (tx, from_broker) = mpsc::channel(queue);
         let gateway = Gateway {
             id: Bytes::copy_from_slice(id),
             rx,
-            tx,
+            sink,
             open: true,
         };
         match self.by_id.get(id) {
@@ -64,7 +54,7 @@ impl Embedded {
                 self.links.push(gateway);
             }
         }
-        Link::new(to_broker, from_broker, None)
+        Submitter::new(to_broker, None)
     }
 
     /// Number of links (open or closed); indexes are `0..len()`.
@@ -90,19 +80,16 @@ impl Embedded {
             .unwrap_or_default()
     }
 
-    /// Hands a message to link `index` without waiting.
+    /// Hands a message to the sink of link `index`, which never waits.
     pub(super) fn deliver(&mut self, index: usize, message: FromBroker) -> Delivery {
         let Some(gateway) = self.links.get_mut(index).filter(|g| g.open) else {
             return Delivery::Gone;
         };
-        match gateway.tx.try_send(message) {
-            Ok(()) => Delivery::Sent,
-            Err(mpsc::error::TrySendError::Full(_)) => Delivery::Full,
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                gateway.open = false;
-                Delivery::Gone
-            }
+        let delivery = gateway.sink.deliver(message);
+        if delivery == Delivery::Gone {
+            gateway.open = false;
         }
+        delivery
     }
 
     /// Takes one message from link `index` without waiting.

@@ -6,10 +6,9 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::embedded::Delivery;
 use super::event_loop::Loop;
 use crate::engine::{Action, Event};
-use crate::link::FromBroker;
+use crate::link::{Delivery, FromBroker};
 use crate::protocol::{self, gateway, Command};
 use crate::zmq_async;
 
@@ -117,11 +116,11 @@ impl Loop {
         self.deliver_embedded(index, message, now);
     }
 
-    /// Hands a message to embedded link `index` without waiting: dropped and counted when its channel
-    /// is full; a closed link is a gateway that disconnected.
+    /// Hands a message to the sink of embedded link `index`, which never waits: dropped and counted when
+    /// the sink is full; a gone sink is a gateway that disconnected.
     pub(super) fn deliver_embedded(&mut self, index: usize, message: FromBroker, now: Instant) {
         match self.embedded.deliver(index, message) {
-            Delivery::Sent => {}
+            Delivery::Taken => {}
             Delivery::Full => {
                 self.io.gateway_full_drops += 1;
                 tracing::debug!("embedded gateway link full; message dropped");

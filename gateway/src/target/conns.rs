@@ -13,6 +13,7 @@ use super::{Registration, ToConn};
 #[derive(Debug, Default)]
 pub struct ConnTable {
     conns: HashMap<u64, Registration>,
+    slow_drops: u64,
 }
 
 impl ConnTable {
@@ -31,8 +32,15 @@ impl ConnTable {
         self.conns.contains_key(&conn_id)
     }
 
+    /// Connections dropped so far because their queue (or output cap) was
+    /// full: a slow client never makes the sender wait.
+    pub fn slow_drops(&self) -> u64 {
+        self.slow_drops
+    }
+
     /// Sends `message` to `conn_id` if registered; a full queue drops the
-    /// connection (the client is too slow). False if it was not delivered.
+    /// connection (the client is too slow), counted. False if it was not
+    /// delivered.
     pub fn deliver(&mut self, conn_id: u64, message: ToConn) -> bool {
         let Some(registration) = self.conns.get(&conn_id) else {
             return false;
@@ -49,6 +57,7 @@ impl ConnTable {
         };
         let delivered = admitted && registration.replies.try_send(message).is_ok();
         if !delivered {
+            self.slow_drops = self.slow_drops.saturating_add(1);
             tracing::info!(
                 conn_id,
                 admitted,
@@ -164,6 +173,7 @@ mod tests {
         table.route(b"uuid 1:3, b").unwrap();
         assert!(close.is_cancelled());
         assert!(!table.contains(3));
+        assert_eq!(table.slow_drops(), 1);
     }
 
     #[test]

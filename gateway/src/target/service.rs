@@ -3,26 +3,33 @@
 //! messages from the workers) come back over the same link.
 //!
 //! All service targets of a gateway share one link to the broker (conn ids
-//! are per gateway), owned by one task: it numbers requests, keeps which
-//! request belongs to which conn id (to cancel it when the client leaves and
-//! to fail the right connection when the broker gives up), and routes replies
-//! through a [`ConnTable`].
+//! are per gateway) and one [`Routes`]: the request numbering, which request
+//! belongs to which conn id (to cancel it when the client leaves and to fail
+//! the right connection when the broker gives up) and the [`ConnTable`]
+//! replies are routed through. No task sits in between: connections submit
+//! straight into the link's channel, and the broker's loop (embedded) or the
+//! link task (standalone) hands each reply to [`Routes`], which routes it to
+//! the connection's channel at once. Every hop between tasks is a wake-up,
+//! the largest cost per request on a small machine.
+//!
+//! [`ConnTable`]: super::conns::ConnTable
 
-use std::collections::HashMap;
+mod routes;
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use scale0_broker::link::{FromBroker, ToBroker};
+use scale0_broker::link::ToBroker;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use super::conns::ConnTable;
-use super::{enqueue, Registration, SendError, SendInfo, Ticket, ToConn};
-
-/// Commands connections can queue for the link task before they must wait.
-pub const COMMAND_QUEUE: usize = 4096;
+use super::{Registration, SendError, SendInfo, Ticket};
+pub use routes::Routes;
 
 /// Settings of one service target.
 #[derive(Debug, Clone)]
@@ -38,71 +45,81 @@ pub struct Settings {
 /// How connections reach a service target.
 #[derive(Debug, Clone)]
 pub struct Handle {
-    commands: mpsc::Sender<Command>,
+    routes: Arc<Routes>,
     /// The target's index in the config.
     pub index: usize,
     /// The target's settings.
     pub settings: Arc<Settings>,
 }
 
-/// The shared link task, from which service target handles are made.
+/// The gateway's end of its broker link, from which service target handles
+/// are made.
 #[derive(Debug, Clone)]
 pub struct Shared {
-    commands: mpsc::Sender<Command>,
-}
-
-enum Command {
-    Register {
-        conn_id: u64,
-        registration: Registration,
-    },
-    Unregister {
-        conn_id: u64,
-        notify: bool,
-    },
-    Submit {
-        conn_id: u64,
-        service: String,
-        frame: Vec<u8>,
-        deadline: Duration,
-        idempotent: bool,
-        sent: oneshot::Sender<()>,
-    },
+    routes: Arc<Routes>,
 }
 
 impl Shared {
+    /// Starts submitting through `to_broker`, the sending half of a link whose
+    /// sink is `routes`. On `shutdown` a standalone link (`link_task`) is
+    /// closed, so it says DISCONNECT, and the tracker waits for it; an
+    /// embedded link stays open so the broker, stopped by the same token, can
+    /// drain and fail what is left through `routes`.
+    pub fn start(
+        routes: Arc<Routes>,
+        to_broker: mpsc::Sender<ToBroker>,
+        link_task: Option<JoinHandle<()>>,
+        tracker: &TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Shared {
+        routes.open(to_broker);
+        if let Some(task) = link_task {
+            let closing = routes.clone();
+            tracker.spawn(async move {
+                shutdown.cancelled().await;
+                closing.close();
+                if let Err(error) = task.await {
+                    tracing::warn!(%error, "broker link task failed");
+                }
+            });
+        }
+        Shared { routes }
+    }
+
     /// A handle for the service target `index` with `settings`.
     pub fn target(&self, index: usize, settings: Settings) -> Handle {
         Handle {
-            commands: self.commands.clone(),
+            routes: self.routes.clone(),
             index,
             settings: Arc::new(settings),
         }
     }
+
+    /// Connections dropped because their reply queue was full when the
+    /// broker handed over a reply (the client was too slow), for tests and
+    /// metrics.
+    pub fn slow_drops(&self) -> u64 {
+        self.routes.slow_drops()
+    }
 }
 
 impl Handle {
-    /// Registers `conn_id` so replies for it reach `registration`.
+    /// Registers `conn_id` so replies for it reach `registration`; false once
+    /// the link is closed.
     pub async fn register(&self, conn_id: u64, registration: Registration) -> bool {
-        self.commands
-            .send(Command::Register {
-                conn_id,
-                registration,
-            })
-            .await
-            .is_ok()
+        self.routes.register(conn_id, registration)
     }
 
     /// Forgets `conn_id`; with `notify`, its request in flight is cancelled
     /// (the worker gets the Mongrel2 disconnect notice). Never waits.
     pub fn unregister(&self, conn_id: u64, notify: bool) -> bool {
-        self.commands
-            .try_send(Command::Unregister { conn_id, notify })
-            .is_ok()
+        self.routes.unregister(conn_id, notify)
     }
 
-    /// Submits a request message to the broker; the ticket resolves once
-    /// the link took it (the broker answers a FAIL if no worker does).
+    /// Submits a request message to the broker's link without waiting (the
+    /// broker answers a FAIL if no worker does). The ticket is resolved at
+    /// once; a full link sheds the request with [`SendError::Overloaded`], a
+    /// closed one says [`SendError::Stopped`].
     pub async fn submit(
         &self,
         conn_id: u64,
@@ -110,152 +127,16 @@ impl Handle {
         deadline: Instant,
         info: SendInfo,
     ) -> Result<Ticket, SendError> {
-        let (sent, ticket) = oneshot::channel();
-        let command = Command::Submit {
+        let submit = routes::Submit {
             conn_id,
-            service: self.settings.service.clone(),
-            frame,
+            service: &self.settings.service,
+            payload: Bytes::from(frame),
             deadline: deadline.saturating_duration_since(Instant::now()),
             idempotent: info.idempotent,
-            sent,
         };
-        enqueue(&self.commands, command, deadline).await?;
+        self.routes.submit(submit)?;
+        let (sent, ticket) = oneshot::channel();
+        let _ticket_is_held_here = sent.send(());
         Ok(ticket)
-    }
-}
-
-/// Starts the task that owns the link to the broker.
-pub fn spawn(
-    link: scale0_broker::link::Link,
-    tracker: &tokio_util::task::TaskTracker,
-    shutdown: CancellationToken,
-) -> Shared {
-    let (to_broker, from_broker) = link.split();
-    let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
-    let task = Task {
-        conns: ConnTable::default(),
-        to_broker,
-        next_request: 1,
-        by_request: HashMap::new(),
-        by_conn: HashMap::new(),
-    };
-    tracker.spawn(task.run(rx, from_broker, shutdown));
-    Shared { commands }
-}
-
-struct Task {
-    conns: ConnTable,
-    to_broker: mpsc::Sender<ToBroker>,
-    next_request: u64,
-    by_request: HashMap<u64, u64>,
-    by_conn: HashMap<u64, u64>,
-}
-
-impl Task {
-    async fn run(
-        mut self,
-        mut commands: mpsc::Receiver<Command>,
-        mut from_broker: mpsc::Receiver<FromBroker>,
-        shutdown: CancellationToken,
-    ) {
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                command = commands.recv() => match command {
-                    Some(command) => self.on_command(command),
-                    None => break,
-                },
-                message = from_broker.recv() => match message {
-                    Some(message) => self.on_broker(message),
-                    None => {
-                        tracing::warn!("broker link closed");
-                        break;
-                    }
-                },
-            }
-        }
-    }
-
-    fn on_command(&mut self, command: Command) {
-        match command {
-            Command::Register {
-                conn_id,
-                registration,
-            } => self.conns.register(conn_id, registration),
-            Command::Unregister { conn_id, notify } => {
-                self.conns.remove(conn_id);
-                if let Some(request) = self.by_conn.remove(&conn_id) {
-                    self.by_request.remove(&request);
-                    if notify
-                        && self
-                            .to_broker
-                            .try_send(ToBroker::Cancel { request })
-                            .is_err()
-                    {
-                        tracing::warn!(conn_id, "broker link full; cancel not sent");
-                    }
-                }
-            }
-            Command::Submit {
-                conn_id,
-                service,
-                frame,
-                deadline,
-                idempotent,
-                sent,
-            } => {
-                let request = self.next_request;
-                self.next_request += 1;
-                let submit = ToBroker::Submit {
-                    request,
-                    service,
-                    payload: Bytes::from(frame),
-                    deadline,
-                    idempotent,
-                };
-                if self.to_broker.try_send(submit).is_err() {
-                    tracing::warn!(conn_id, "broker link full; shedding");
-                    return; // dropping `sent` tells the requester: overloaded
-                }
-                if let Some(old) = self.by_conn.insert(conn_id, request) {
-                    self.by_request.remove(&old);
-                }
-                self.by_request.insert(request, conn_id);
-                let _requester_may_be_gone = sent.send(());
-            }
-        }
-    }
-
-    fn on_broker(&mut self, message: FromBroker) {
-        match message {
-            FromBroker::Reply(frame) => match self.conns.route(&frame) {
-                Ok(unknown) if !unknown.is_empty() => {
-                    tracing::debug!(?unknown, "reply for conn ids no longer connected");
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!("dropped malformed reply from a worker: {e}"),
-            },
-            FromBroker::Fail {
-                request,
-                status,
-                retry_after,
-                reason,
-            } => {
-                let Some(conn_id) = self.by_request.remove(&request) else {
-                    return;
-                };
-                self.by_conn.remove(&conn_id);
-                tracing::info!(conn_id, status, %reason, "broker failed the request");
-                self.conns.deliver(
-                    conn_id,
-                    ToConn::Fail {
-                        status,
-                        retry_after,
-                    },
-                );
-            }
-            FromBroker::Up => tracing::info!("broker link up"),
-            FromBroker::Down => tracing::warn!("broker link down"),
-        }
     }
 }

@@ -1,15 +1,15 @@
-//! The gateway's side of the link task: submits and cancels in, deliveries out (parked, in order,
-//! while the gateway's channel is full).
+//! The gateway's side of the link task: submits and cancels in, deliveries out through the sink.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::Task;
 use crate::engine;
-use crate::link::{FromBroker, ToBroker, REASON_BROKER_UNREACHABLE, REASON_LINK_OVERLOADED};
+use crate::link::{
+    Delivery, FromBroker, ToBroker, REASON_BROKER_UNREACHABLE, REASON_LINK_OVERLOADED,
+};
 use crate::protocol::gateway::Command;
 use crate::protocol::{ServiceName, MAX_DURATION_MS};
 
@@ -80,28 +80,13 @@ impl Task {
         });
     }
 
-    /// Hands a message to the gateway, parking it (in order) when the channel is full.
+    /// Hands a message to the gateway's sink, which never blocks: what it cannot take is dropped (logged),
+    /// and a gone gateway ends the task.
     pub(super) fn deliver(&mut self, message: FromBroker) {
-        if !self.parked.is_empty() {
-            return self.parked.push_back(message);
+        match self.sink.deliver(message) {
+            Delivery::Taken => {}
+            Delivery::Full => tracing::debug!("gateway sink full; message from the broker dropped"),
+            Delivery::Gone => self.gone = true,
         }
-        match self.to_gateway.try_send(message) {
-            Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
-            Err(mpsc::error::TrySendError::Full(message)) => self.parked.push_back(message),
-        }
-    }
-
-    /// Moves parked deliveries into the channel while it has room.
-    pub(super) fn unpark(&mut self) {
-        while let Some(message) = self.parked.pop_front() {
-            match self.to_gateway.try_send(message) {
-                Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(message)) => {
-                    return self.parked.push_front(message);
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => return self.parked.clear(),
-            }
-        }
-        self.heard_at = self.heard_at.max(Instant::now());
     }
 }

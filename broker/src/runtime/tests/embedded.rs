@@ -129,3 +129,79 @@ async fn shutdown_refuses_new_submits_fails_held_ones_and_disconnects_workers() 
     }
     broker.stop().await;
 }
+
+/// A gateway sink that forwards into an unbounded channel, or plays a full gateway.
+struct Sink {
+    tx: mpsc::UnboundedSender<FromBroker>,
+    full: std::sync::atomic::AtomicBool,
+}
+
+impl crate::link::Deliver for Sink {
+    fn deliver(&self, message: FromBroker) -> crate::link::Delivery {
+        if self.full.load(std::sync::atomic::Ordering::Relaxed) {
+            return crate::link::Delivery::Full;
+        }
+        match self.tx.send(message) {
+            Ok(()) => crate::link::Delivery::Taken,
+            Err(_) => crate::link::Delivery::Gone,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_broker_loop_calls_the_sink_and_counts_what_a_full_sink_drops() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let settings = Settings {
+        control: Some(ipc(&dir, "control")),
+        ..settings(&dir)
+    };
+    let mut bound = Broker::bind(settings).await.unwrap();
+    let (sink_tx, mut rx) = mpsc::unbounded_channel();
+    let sink = std::sync::Arc::new(Sink {
+        tx: sink_tx,
+        full: false.into(),
+    });
+    let (tx, task) = bound
+        .embedded_link_to("gw-1", 16, sink.clone())
+        .into_parts();
+    assert!(task.is_none(), "no task between the broker and the gateway");
+    let endpoints = bound.endpoints().clone();
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(bound.run(shutdown.clone()));
+    let broker = Running {
+        shutdown,
+        task,
+        endpoints,
+    };
+    let got = timeout(DEADLINE, rx.recv()).await.unwrap();
+    assert_eq!(got, Some(FromBroker::Up));
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
+    tx.send(submit(1, "echo", payload("gw-1", 4)))
+        .await
+        .unwrap();
+    let (request, got) = worker.request().await;
+    worker.answer(request, &got, "one");
+    let reply = timeout(DEADLINE, rx.recv()).await.unwrap();
+    assert_eq!(reply, Some(FromBroker::Reply(reply_to(&got, "one"))));
+    sink.full.store(true, std::sync::atomic::Ordering::Relaxed);
+    tx.send(submit(2, "echo", payload("gw-1", 5)))
+        .await
+        .unwrap();
+    let (request, got) = worker.request().await;
+    worker.answer(request, &got, "two");
+    let control = broker.endpoints.control.clone().unwrap();
+    let give_up = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let endpoint = control.clone();
+        let status = tokio::task::spawn_blocking(move || {
+            crate::control::query(&endpoint, &crate::control::Command::Status)
+        });
+        let status = status.await.unwrap().unwrap();
+        if status["io"]["gateway_full_drops"] == 1 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < give_up, "{status}");
+    }
+    broker.stop().await;
+}
