@@ -28,7 +28,7 @@ pub enum Delivery {
 /// A shared sink, as the links keep it.
 pub type Sink = Arc<dyn Deliver>;
 
-/// The channel sink of [`Link`]: never waits; a full channel drops the message.
+/// The channel sink of [`Link`](super::Link): never waits; a full channel drops the message.
 impl Deliver for mpsc::Sender<FromBroker> {
     fn deliver(&self, message: FromBroker) -> Delivery {
         match self.try_send(message) {
