@@ -3,11 +3,11 @@
 //! concurrent clients through the embedded broker to a worker process all get their answer, and
 //! SIGTERM stops the process cleanly.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scale0_tests::procs::{binary, Endpoints, Worker};
+use scale0_tests::procs::{binary, Endpoints, Process, Worker};
 
 use super::load::{send, Method};
 use super::{config, story, wait_serving, REPLY_TIMEOUT};
@@ -17,16 +17,6 @@ const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 25;
 /// How long the gateway may take to stop after SIGTERM (its `shutdown_grace` is 1 s).
 const STOP_DEADLINE: Duration = Duration::from_secs(10);
-
-/// The running gateway process, killed if a story fails before stopping it.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _already_gone = self.0.kill();
-        let _reaped = self.0.wait();
-    }
-}
 
 fn serve_with_worker_threads(threads: usize) {
     let _one = story();
@@ -49,17 +39,10 @@ fn serve_with_worker_threads(threads: usize) {
         + &format!("\n[gateway]\nworker_threads = {threads}\nshutdown_grace = \"1s\"\n");
     let path = dir.path().join("gateway.toml");
     std::fs::write(&path, text).unwrap();
-    let log = std::fs::File::create(dir.path().join("gateway.log")).unwrap();
-    let child = Command::new(binary("scale0").unwrap())
-        .args(["gateway", "--config"])
-        .arg(&path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let mut gateway = Running(child);
-    let logs = || std::fs::read_to_string(dir.path().join("gateway.log")).unwrap_or_default();
+    let mut command = Command::new(binary("scale0").unwrap());
+    command.arg("gateway").arg("--config").arg(&path);
+    let mut gateway = Process::spawn("gateway", command, dir.path()).unwrap();
+    let logs = || gateway.logs();
     // The embedded broker's control socket exists once the gateway bound it.
     scale0_tests::wait::until("the gateway to bind", Duration::from_secs(20), || {
         scale0_tests::procs::status(&endpoints.control).ok()
@@ -97,17 +80,10 @@ fn serve_with_worker_threads(threads: usize) {
     let failures = failures.lock().unwrap();
     assert!(failures.is_empty(), "{failures:?}\n{}", logs());
 
-    let pid = gateway.0.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    let exited = scale0_tests::wait::until("the gateway to stop on SIGTERM", STOP_DEADLINE, || {
-        gateway.0.try_wait().ok().flatten()
-    })
-    .unwrap_or_else(|e| panic!("{e}; {}", logs()));
-    assert!(exited.success(), "{exited}; {}", logs());
+    let exited = gateway
+        .terminate(STOP_DEADLINE)
+        .unwrap_or_else(|e| panic!("the gateway did not stop on SIGTERM: {e}"));
+    assert!(exited.success(), "{exited}; {}", gateway.logs());
 }
 
 #[test]
