@@ -3,6 +3,10 @@
 use super::lex::Parser;
 use super::{Error, JsonValue, Object, MAX_ARRAY_ITEMS, MAX_DEPTH, MAX_KEYS};
 
+/// Members a request's header object usually has (Mongrel2's 8 meta keys plus a browser's headers):
+/// the object's first allocation.
+const TYPICAL_KEYS: usize = 32;
+
 /// Parses `input` as exactly one JSON object (whitespace around it allowed) whose pairs come back
 /// in input order. String values and arrays of strings are decoded (zero-copy when unescaped);
 /// anything else becomes [`JsonValue::Other`]. Fails on malformed text, on trailing bytes, and when
@@ -21,7 +25,9 @@ pub fn parse_object(input: &[u8]) -> Result<Object<'_>, Error> {
 impl<'a> Parser<'a> {
     /// The members of the top-level object (depth 1), after its `{`, up to and including `}`.
     fn members(&mut self) -> Result<Object<'a>, Error> {
-        let mut object = Vec::new();
+        // Sized for a typical request's headers at once: growing 4 → 8 → 16 → 32 cost three
+        // reallocations per request on the hot path of every handler and worker.
+        let mut object = Vec::with_capacity(TYPICAL_KEYS);
         if self.empty_container(b'}') {
             return Ok(object);
         }
