@@ -39,6 +39,16 @@ fn request(id: u64) -> Command {
     }
 }
 
+/// The broker's CANCEL of request `id`, with the Mongrel2 disconnect notice for connection 1.
+fn cancel(id: u64) -> Command {
+    let mut notice = GW.to_vec();
+    notice.extend_from_slice(br#" 1 @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},"#);
+    Command::Cancel {
+        request: RequestId(id),
+        notice: notice.into(),
+    }
+}
+
 /// The broker's HEARTBEAT announcing `interval_ms` and `liveness`.
 fn heartbeat(interval_ms: u32, liveness: u32) -> Command {
     Command::Heartbeat {

@@ -5,7 +5,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{broker, fast, heartbeat, request, Broker, GW, PATIENCE};
+use super::{broker, cancel, fast, heartbeat, request, Broker, GW, PATIENCE};
 use crate::protocol::{Command, RequestId};
 use crate::worker::{Error, Job, Settings, Worker};
 use crate::zmq_async::Hwm;
@@ -114,13 +114,7 @@ fn cancel_reaches_the_handler_and_flags_the_held_job() {
     let identity = broker.accept();
     broker.send(&identity, &request(3));
     let held = take(&jobs);
-    let mut notice = GW.to_vec();
-    notice.extend_from_slice(br#" 1 @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},"#);
-    let cancel = Command::Cancel {
-        request: RequestId(3),
-        notice: notice.into(),
-    };
-    broker.send(&identity, &cancel);
+    broker.send(&identity, &cancel(3));
     let notice = take(&jobs);
     assert!(notice.is_cancel());
     assert_eq!(notice.id(), RequestId(3));

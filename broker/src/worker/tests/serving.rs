@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{broker, fast, heartbeat, request, Broker, GW};
+use super::{broker, cancel, fast, heartbeat, request, Broker, GW};
 use crate::protocol::{Command, RequestId};
 use crate::worker::{Error, Worker};
 
@@ -65,13 +65,7 @@ fn reply_and_done_is_one_reply_done_message_and_a_notice_only_replies() {
     let identity = broker.accept();
     broker.send(&identity, &request(7));
     let held = job(&worker);
-    let mut notice = GW.to_vec();
-    notice.extend_from_slice(br#" 1 @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},"#);
-    let cancel = Command::Cancel {
-        request: RequestId(7),
-        notice: notice.into(),
-    };
-    broker.send(&identity, &cancel);
+    broker.send(&identity, &cancel(7));
     job(&worker).reply_and_done(b"bye").unwrap();
     let mut expected = GW.to_vec();
     expected.extend_from_slice(b" 1:1, bye");
@@ -122,13 +116,7 @@ fn cancel_surfaces_as_a_notice_job_and_flags_the_request() {
     let identity = broker.accept();
     broker.send(&identity, &request(3));
     let held = job(&worker);
-    let mut notice = GW.to_vec();
-    notice.extend_from_slice(br#" 1 @* 17:{"METHOD":"JSON"},21:{"type":"disconnect"},"#);
-    let cancel = Command::Cancel {
-        request: RequestId(3),
-        notice: notice.into(),
-    };
-    broker.send(&identity, &cancel);
+    broker.send(&identity, &cancel(3));
     let notice = job(&worker);
     assert!(notice.is_cancel());
     assert_eq!(notice.id(), RequestId(3));
