@@ -66,7 +66,8 @@ pub fn to_message_with(
         _ => b"HTTP/1.1",
     };
     let client = client_addr(ctx.peer.ip(), parts, ctx.trusted_proxies);
-    let remote_addr = client.to_string();
+    let mut text = [0u8; IP_TEXT_BYTES];
+    let remote_addr = ip_text(client, &mut text);
     let trusted_xff = client != ctx.peer.ip();
     let authority = (parts.version == Version::HTTP_2 && !parts.headers.contains_key(header::HOST))
         .then(|| parts.uri.authority().map(|a| a.as_str()))
@@ -89,8 +90,8 @@ pub fn to_message_with(
         .query(query.map(str::as_bytes))
         .pattern(ctx.pattern.as_bytes())
         .url_scheme(ctx.scheme.as_bytes())
-        .remote_addr(remote_addr.as_bytes())
-        .x_forwarded_for((!trusted_xff).then_some(remote_addr.as_bytes()))
+        .remote_addr(remote_addr)
+        .x_forwarded_for((!trusted_xff).then_some(remote_addr))
         .headers(headers)
         .body(body);
     let built = adjust(built).build()?;
@@ -103,6 +104,44 @@ pub fn to_message_with(
         );
     }
     Ok(built.request.to_vec())
+}
+
+/// Room for the longest IP address text (an IPv4-mapped IPv6 address is 45 bytes).
+const IP_TEXT_BYTES: usize = 46;
+
+/// `ip` as text, as `Display` writes it, in `buf`: no allocation, and IPv4 (almost every
+/// request) without the formatting machinery, on the path of every request.
+fn ip_text(ip: IpAddr, buf: &mut [u8; IP_TEXT_BYTES]) -> &[u8] {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut n = 0;
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf[n] = b'.';
+                    n += 1;
+                }
+                if octet >= 100 {
+                    buf[n] = b'0' + octet / 100;
+                    n += 1;
+                }
+                if octet >= 10 {
+                    buf[n] = b'0' + octet / 10 % 10;
+                    n += 1;
+                }
+                buf[n] = b'0' + octet % 10;
+                n += 1;
+            }
+            &buf[..n]
+        }
+        IpAddr::V6(_) => {
+            use std::io::Write;
+            let mut cursor = std::io::Cursor::new(&mut buf[..]);
+            // Any IPv6 text fits in the buffer; should it not, the text is cut, never a panic.
+            let _fits = write!(cursor, "{ip}");
+            let n = usize::try_from(cursor.position()).unwrap_or(0);
+            &buf[..n.min(IP_TEXT_BYTES)]
+        }
+    }
 }
 
 /// The client's address: the peer, unless the peer is a trusted proxy, in which
@@ -136,6 +175,27 @@ pub fn client_addr(peer: IpAddr, parts: &Parts, trusted: &[Cidr]) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ip_text_is_what_display_writes() {
+        let ips = [
+            "0.0.0.0",
+            "127.0.0.1",
+            "10.20.100.255",
+            "9.99.199.200",
+            "255.255.255.255",
+            "::1",
+            "2001:db8::8a2e:370:7334",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::ffff:255.255.255.255",
+            "fe80::1:2:3:4",
+        ];
+        for ip in ips {
+            let ip: IpAddr = ip.parse().unwrap();
+            let mut buf = [0u8; IP_TEXT_BYTES];
+            assert_eq!(ip_text(ip, &mut buf), ip.to_string().as_bytes(), "{ip}");
+        }
+    }
 
     fn parts(xff: &[&str]) -> Parts {
         let mut b = http::Request::builder().uri("/x");
