@@ -49,6 +49,25 @@ fn cancel(id: u64) -> Command {
     }
 }
 
+/// The worker's DONE for request `id`.
+fn done(id: u64) -> Command {
+    Command::Done {
+        request: RequestId(id),
+    }
+}
+
+/// Expects `count` REPLYs whose bodies are `chunk 0`, `chunk 1`, … in order, then the DONE of
+/// request `id`.
+fn expect_chunks(broker: &Broker, count: usize, id: u64) {
+    for i in 0..count {
+        let Command::Reply { reply } = broker.expect().1 else {
+            panic!("expected reply {i}")
+        };
+        assert!(reply.ends_with(format!(", chunk {i}").as_bytes()));
+    }
+    assert_eq!(broker.expect().1, done(id));
+}
+
 /// The broker's HEARTBEAT announcing `interval_ms` and `liveness`.
 fn heartbeat(interval_ms: u32, liveness: u32) -> Command {
     Command::Heartbeat {

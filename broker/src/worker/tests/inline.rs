@@ -5,19 +5,13 @@ use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{broker, cancel, fast, heartbeat, request, Broker, GW, PATIENCE};
+use super::{broker, cancel, done, expect_chunks, fast, heartbeat, request, Broker, GW, PATIENCE};
 use crate::protocol::{Command, RequestId};
 use crate::worker::{Error, Job, Settings, Worker};
 use crate::zmq_async::Hwm;
 
 /// Five heartbeat intervals of the timing the heartbeat test announces.
 const QUIET_MS: i64 = 100;
-
-fn done(id: u64) -> Command {
-    Command::Done {
-        request: RequestId(id),
-    }
-}
 
 /// Serves `broker` inline on a thread with `handler`; returns a handle and the serving thread.
 fn serve<F>(
@@ -234,13 +228,7 @@ fn a_handler_replying_past_the_high_water_mark_waits_and_keeps_order() {
     });
     let identity = broker.accept();
     broker.send(&identity, &request(1));
-    for i in 0..500 {
-        let Command::Reply { reply } = broker.expect().1 else {
-            panic!("expected reply {i}")
-        };
-        assert!(reply.ends_with(format!(", chunk {i}").as_bytes()));
-    }
-    assert_eq!(broker.expect().1, done(1));
+    expect_chunks(&broker, 500, 1);
 }
 
 #[test]

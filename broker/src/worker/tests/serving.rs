@@ -2,15 +2,9 @@
 
 use std::time::Duration;
 
-use super::{broker, cancel, fast, heartbeat, request, Broker, GW};
+use super::{broker, cancel, done, expect_chunks, fast, heartbeat, request, Broker, GW};
 use crate::protocol::{Command, RequestId};
 use crate::worker::{Error, Worker};
-
-fn done(id: u64) -> Command {
-    Command::Done {
-        request: RequestId(id),
-    }
-}
 
 fn job(worker: &Worker) -> crate::worker::Job {
     worker
@@ -219,13 +213,7 @@ fn a_one_message_outbox_still_delivers_every_reply_in_order() {
         job.reply(format!("chunk {i}").as_bytes()).unwrap();
     }
     job.done().unwrap();
-    for i in 0..300 {
-        let Command::Reply { reply } = broker.expect().1 else {
-            panic!("expected reply {i}")
-        };
-        assert!(reply.ends_with(format!(", chunk {i}").as_bytes()));
-    }
-    assert_eq!(broker.expect().1, done(1));
+    expect_chunks(&broker, 300, 1);
 }
 
 #[test]
