@@ -38,6 +38,7 @@ pub use handlers::{HandlerError, HandlerId, MAX_HANDLER_OUTSTANDING};
 pub use status::{Counters, ServiceStatus, Status, WorkerStatus};
 
 use crate::protocol::gateway::FailReason;
+use crate::protocol::Version;
 use gateways::Gateways;
 use registry::Registry;
 use requests::{Request, Requests, State};
@@ -65,6 +66,11 @@ pub struct Engine {
     liveness: Timers<Peer>,
     heartbeat_at: Option<Instant>,
     counters: Counters,
+    /// The protocol version of the wire message being handled ([`Engine::handle_worker_frames`],
+    /// [`Engine::handle_gateway_frames`]); `V1` otherwise. A worker registers in the version of its READY,
+    /// a gateway is answered in the version it last spoke, and a peer that is not registered is answered
+    /// in the version of the message it sent.
+    incoming: Version,
 }
 
 impl Engine {
@@ -80,6 +86,7 @@ impl Engine {
             liveness: Timers::new(),
             heartbeat_at: None,
             counters: Counters::default(),
+            incoming: Version::V1,
             config,
         })
     }

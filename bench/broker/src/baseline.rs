@@ -4,12 +4,17 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use scale0_broker::protocol::{self, Command, RequestId};
+use scale0_broker::protocol::{self, Command, RequestId, Version};
 
 use crate::driver::{Periods, Report};
 
 /// Runs the plain loop against the workers that connect to `endpoint` (one is enough).
-pub fn run(endpoint: &str, window: usize, periods: &Periods) -> Result<Report, zmq::Error> {
+pub fn run(
+    endpoint: &str,
+    window: usize,
+    version: Version,
+    periods: &Periods,
+) -> Result<Report, zmq::Error> {
     let ctx = zmq::Context::new();
     let router = ctx.socket(zmq::ROUTER)?;
     router.set_linger(0)?;
@@ -24,11 +29,12 @@ pub fn run(endpoint: &str, window: usize, periods: &Periods) -> Result<Report, z
     };
     let request = |slot: usize| {
         let mut frames = vec![Bytes::from(worker.clone())];
-        frames.extend(protocol::encode(&Command::Request {
+        let request = Command::Request {
             request: RequestId(slot as u64),
             sender: Bytes::from_static(b"bench"),
             payload: Bytes::from(format!("bench {slot} /p 2:{{}},0:,")),
-        }));
+        };
+        frames.extend(protocol::encode_version(&request, version));
         frames
     };
     let requests: Vec<Vec<Bytes>> = (0..window).map(request).collect();

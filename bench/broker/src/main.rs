@@ -1,6 +1,6 @@
 //! `bench-broker`: how many requests per second Scale0's broker switches on its own. An embedded
 //! gateway link keeps a window of requests in flight (no HTTP, no translation); fake workers on their
-//! own threads (plain blocking libzmq DEALERs speaking S0W/1 through the broker's codec) answer each
+//! own threads (plain blocking libzmq DEALERs speaking S0W/2, or S0W/1 with `--protocol 1`, through the broker's codec) answer each
 //! REQUEST with one REPLY-DONE (or, with `--separate-done`, a REPLY and a DONE). Every request crosses
 //! the broker twice (SUBMIT → REQUEST, REPLY → link), so the figure is the broker's dispatch rate with real ZeroMQ on the worker side.
 //!
@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use scale0_broker::protocol::Version;
 use scale0_broker::runtime::{Broker, Settings};
 use tokio_util::sync::CancellationToken;
 
@@ -49,6 +50,20 @@ struct Args {
     /// REPLY-DONE.
     #[arg(long)]
     separate_done: bool,
+    /// Worker-protocol version the fake workers (and the baseline loop) speak: 2 (packed heads, what
+    /// the worker library speaks) or 1.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    protocol: u8,
+}
+
+impl Args {
+    fn version(&self) -> Version {
+        if self.protocol == 1 {
+            Version::V1
+        } else {
+            Version::V2
+        }
+    }
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -68,7 +83,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     println!(
         "{what}: {:.0} requests/s ({} requests in {:.2} s; {} workers x capacity {}, window {}, {}); \
-         latency p50 {} us, p99 {} us; failures {}",
+         S0W/{}; latency p50 {} us, p99 {} us; failures {}",
         report.rate(),
         report.replies,
         report.elapsed.as_secs_f64(),
@@ -80,6 +95,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         } else {
             "REPLY-DONE"
         },
+        args.protocol,
         report.p50_micros,
         report.p99_micros,
         report.failures,
@@ -113,6 +129,7 @@ fn run(args: &Args, endpoint: &str) -> Result<driver::Report, Box<dyn Error>> {
                     identity,
                     args.capacity,
                     answer,
+                    args.version(),
                     stop.clone(),
                 )
             })
@@ -120,7 +137,7 @@ fn run(args: &Args, endpoint: &str) -> Result<driver::Report, Box<dyn Error>> {
     };
     let report = if args.baseline {
         let workers = spawn_workers()?;
-        let report = baseline::run(endpoint, args.window, &periods)?;
+        let report = baseline::run(endpoint, args.window, args.version(), &periods)?;
         stop.store(true, Ordering::Relaxed);
         join(workers)?;
         report

@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use scale0_broker::protocol::{self, Command, ServiceName};
+use scale0_broker::protocol::{self, Command, ServiceName, Version};
 
 /// The service the benchmark submits to.
 pub const SERVICE: &str = "bench";
@@ -30,6 +30,13 @@ pub enum Answer {
     ReplyThenDone,
 }
 
+/// How a fake worker talks: its answer shape and protocol version.
+#[derive(Debug, Clone, Copy)]
+struct Talk {
+    answer: Answer,
+    version: Version,
+}
+
 /// A running fake worker's thread.
 pub type Handle = JoinHandle<Result<(), zmq::Error>>;
 
@@ -39,18 +46,20 @@ pub fn spawn(
     identity: String,
     capacity: u32,
     answer: Answer,
+    version: Version,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<Handle> {
+    let talk = Talk { answer, version };
     std::thread::Builder::new()
         .name(identity.clone())
-        .spawn(move || serve(&endpoint, &identity, capacity, answer, &stop))
+        .spawn(move || serve(&endpoint, &identity, capacity, talk, &stop))
 }
 
 fn serve(
     endpoint: &str,
     identity: &str,
     capacity: u32,
-    answer: Answer,
+    talk: Talk,
     stop: &AtomicBool,
 ) -> Result<(), zmq::Error> {
     let ctx = zmq::Context::new();
@@ -62,31 +71,31 @@ fn serve(
     socket.connect(endpoint)?;
     let services = vec![ServiceName::new(SERVICE.as_bytes()).map_err(|_| zmq::Error::EINVAL)?];
     let ready = Command::Ready { services, capacity };
-    send(&socket, &ready)?;
+    send(&socket, &ready, talk.version)?;
     let mut heartbeat_at = Instant::now() + HEARTBEAT;
     while !stop.load(Ordering::Relaxed) {
         if socket.poll(zmq::POLLIN, POLL_MS)? > 0 {
             loop {
                 match socket.recv_multipart(zmq::DONTWAIT) {
-                    Ok(frames) => handle(&socket, &frames, &ready, answer)?,
+                    Ok(frames) => handle(&socket, &frames, &ready, talk)?,
                     Err(zmq::Error::EAGAIN) => break,
                     Err(error) => return Err(error),
                 }
             }
         }
         if Instant::now() >= heartbeat_at {
-            send(&socket, &Command::Heartbeat { timing: None })?;
+            send(&socket, &Command::Heartbeat { timing: None }, talk.version)?;
             heartbeat_at = Instant::now() + HEARTBEAT;
         }
     }
-    send(&socket, &Command::Disconnect { reason: None })
+    send(&socket, &Command::Disconnect { reason: None }, talk.version)
 }
 
 fn handle(
     socket: &zmq::Socket,
     frames: &[Vec<u8>],
     ready: &Command,
-    answer: Answer,
+    talk: Talk,
 ) -> Result<(), zmq::Error> {
     match protocol::decode(frames) {
         Ok(Command::Request {
@@ -102,15 +111,17 @@ fn handle(
             reply.extend_from_slice(b", ");
             reply.extend_from_slice(RESPONSE.as_bytes());
             let reply = Bytes::from(reply);
-            match answer {
-                Answer::ReplyDone => send(socket, &Command::ReplyDone { request, reply }),
+            match talk.answer {
+                Answer::ReplyDone => {
+                    send(socket, &Command::ReplyDone { request, reply }, talk.version)
+                }
                 Answer::ReplyThenDone => {
-                    send(socket, &Command::Reply { reply })?;
-                    send(socket, &Command::Done { request })
+                    send(socket, &Command::Reply { reply }, talk.version)?;
+                    send(socket, &Command::Done { request }, talk.version)
                 }
             }
         }
-        Ok(Command::Disconnect { .. }) => send(socket, ready),
+        Ok(Command::Disconnect { .. }) => send(socket, ready, talk.version),
         Ok(_) | Err(_) => Ok(()),
     }
 }
@@ -121,7 +132,7 @@ fn conn_id(payload: &[u8]) -> &[u8] {
     fields.nth(1).unwrap_or_default()
 }
 
-fn send(socket: &zmq::Socket, command: &Command) -> Result<(), zmq::Error> {
-    let frames = protocol::encode(command);
+fn send(socket: &zmq::Socket, command: &Command, version: Version) -> Result<(), zmq::Error> {
+    let frames = protocol::encode_version(command, version);
     socket.send_multipart(frames.iter().map(|f| &f[..]), 0)
 }

@@ -62,6 +62,7 @@ impl Engine {
             out.push(Action::SendToWorker {
                 worker: worker.identity.clone(),
                 command,
+                version: worker.version,
             });
         }
         Ok(())
@@ -81,6 +82,7 @@ impl Engine {
             out.push(Action::SendToWorker {
                 worker: worker.identity.clone(),
                 command,
+                version: worker.version,
             });
         }
         self.remove_worker(key, out);
@@ -113,6 +115,7 @@ impl Engine {
                 out.push(Action::SendToWorker {
                     worker: worker.identity.clone(),
                     command,
+                    version: worker.version,
                 });
             }
             self.remove_worker(key, out);

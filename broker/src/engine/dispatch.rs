@@ -58,6 +58,7 @@ impl Engine {
         worker.busy += 1;
         let identity = worker.identity.clone();
         let handler = worker.handler;
+        let version = worker.version;
         self.forget_slot_elsewhere(slot.worker, via);
         if let Some(handler) = handler {
             self.requests
@@ -85,6 +86,7 @@ impl Engine {
         out.push(Action::SendToWorker {
             worker: identity,
             command,
+            version,
         });
         self.counters.dispatched += 1;
     }

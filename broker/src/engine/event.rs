@@ -9,7 +9,7 @@ use bytes::Bytes;
 
 use super::handlers::HandlerId;
 use crate::protocol::gateway::{FailReason, FailStatus};
-use crate::protocol::{Command, RequestId, ServiceName};
+use crate::protocol::{Command, RequestId, ServiceName, Version};
 
 /// Something that happened: a message from a worker, a gateway or a handler-backed service's socket, or
 /// time passing.
@@ -116,12 +116,14 @@ pub enum Event<'a> {
 /// Something the I/O layer must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Send an S0W/1 command to a worker.
+    /// Send a worker-protocol command to a worker.
     SendToWorker {
         /// ZeroMQ routing identity.
         worker: Bytes,
         /// The command.
         command: Command,
+        /// The version to frame it in: the worker's (the one its READY, or the message answered, used).
+        version: Version,
     },
     /// Deliver a Mongrel2 reply message to a gateway.
     ReplyToGateway {

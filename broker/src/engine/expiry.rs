@@ -91,6 +91,7 @@ impl Engine {
                     out.push(Action::SendToWorker {
                         worker: worker.identity.clone(),
                         command,
+                        version: worker.version,
                     });
                 }
                 self.remove_worker(key, out);
@@ -116,6 +117,7 @@ impl Engine {
             out.push(Action::SendToWorker {
                 worker: worker.identity.clone(),
                 command,
+                version: worker.version,
             });
         }
         for (_, gateway) in self.gateways.iter() {

@@ -138,6 +138,7 @@ impl Engine {
         out.push(Action::SendToWorker {
             worker: worker.identity.clone(),
             command,
+            version: worker.version,
         });
     }
 
@@ -185,7 +186,7 @@ impl Engine {
     /// Notes that a gateway was heard from, registering it (and watching its liveness) if new.
     /// `None` when the gateway table is full.
     fn gateway_seen(&mut self, gateway_id: &[u8], now: Instant) -> Option<Key> {
-        let (key, new) = self.gateways.seen(gateway_id, now)?;
+        let (key, new) = self.gateways.seen(gateway_id, now, self.incoming)?;
         if new {
             self.liveness
                 .arm(later(now, self.config.peer_timeout()), Peer::Gateway(key));

@@ -10,6 +10,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::slab::{Key, Slab};
+use crate::protocol::Version;
 
 /// One gateway.
 pub(crate) struct Gateway {
@@ -17,6 +18,8 @@ pub(crate) struct Gateway {
     pub(crate) id: Bytes,
     /// Last time anything arrived from it.
     pub(crate) last_seen: Instant,
+    /// The protocol version it last spoke (standalone gateways); replies are framed in it.
+    pub(crate) version: Version,
 }
 
 /// Gateways by key and by sender id.
@@ -46,10 +49,16 @@ impl Gateways {
 
     /// Records that the gateway was heard from at `now`, registering it if new.
     /// Returns its key and whether it is new, or `None` when the table is full.
-    pub(crate) fn seen(&mut self, id: &[u8], now: Instant) -> Option<(Key, bool)> {
+    pub(crate) fn seen(
+        &mut self,
+        id: &[u8],
+        now: Instant,
+        version: Version,
+    ) -> Option<(Key, bool)> {
         if let Some(key) = self.find(id) {
             if let Some(gateway) = self.slab.get_mut(key) {
                 gateway.last_seen = now;
+                gateway.version = version;
             }
             return Some((key, false));
         }
@@ -59,6 +68,7 @@ impl Gateways {
             .insert(Gateway {
                 id: id.clone(),
                 last_seen: now,
+                version,
             })
             .ok()?;
         self.by_id.insert(id, key);

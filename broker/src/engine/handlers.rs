@@ -19,7 +19,7 @@ use super::ready_queue::SlotRef;
 use super::registry::{Slot, Worker};
 use super::slab::Key;
 use super::{Action, Engine};
-use crate::protocol::ServiceName;
+use crate::protocol::{ServiceName, Version};
 
 /// Most requests a handler-backed service may have outstanding (`max_outstanding`): a slot table is
 /// allocated for them when the service is added.
@@ -114,6 +114,7 @@ impl Engine {
             draining: false,
             handler: Some(HandlerId(id)),
             blocked: false,
+            version: Version::V1,
         };
         let pseudo = self.workers.insert(worker).map_err(|_| full())?;
         self.handlers.push(pseudo);

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use super::handlers::HandlerId;
 use super::ready_queue::SlotRef;
 use super::slab::{Key, Slab};
+use crate::protocol::Version;
 
 /// One unit of a worker's capacity.
 #[derive(Debug, Clone, Copy, Default)]
@@ -41,6 +42,8 @@ pub(crate) struct Worker {
     /// Pseudo-workers only: the service's PUSH could not take a request, so no request goes out until
     /// it is writable again; its free slots are in no ready queue meanwhile.
     pub(crate) blocked: bool,
+    /// The protocol version of its READY: everything sent to it is framed in it.
+    pub(crate) version: Version,
 }
 
 impl Worker {

@@ -6,6 +6,7 @@ use bytes::Bytes;
 
 use super::Engine;
 use crate::protocol::gateway::FailStatus;
+use crate::protocol::Version;
 
 /// Everything the engine counts, monotonically, for metrics and for spotting misbehaving peers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -164,6 +165,15 @@ impl Engine {
     /// Requests tracked (queued, in flight, or cancelled but not yet DONE); cheap, unlike [`Engine::status`].
     pub fn tracked_requests(&self) -> usize {
         self.requests.len()
+    }
+
+    /// The protocol version gateway `id` last spoke (`V1` for one the engine does not know).
+    pub fn gateway_version(&self, id: &[u8]) -> Version {
+        let gateway = self
+            .gateways
+            .find(id)
+            .and_then(|key| self.gateways.get(key));
+        gateway.map_or(Version::V1, |g| g.version)
     }
 
     /// Sender ids of the gateways the engine knows, e.g. to tell each the broker is going away.

@@ -9,6 +9,7 @@ mod liveness;
 mod lru;
 mod queueing;
 mod replies;
+mod versions;
 mod wire;
 
 use std::time::{Duration, Instant};
@@ -173,6 +174,7 @@ fn sent(actions: &[Action]) -> Vec<Sent> {
                     Command::Request {
                         request, payload, ..
                     },
+                ..
             } => Some(Sent {
                 worker: String::from_utf8_lossy(worker).into_owned(),
                 id: *request,
@@ -222,11 +224,9 @@ fn commands_to<'a>(actions: &'a [Action], worker: &str, name: &str) -> Vec<&'a C
     actions
         .iter()
         .filter_map(|a| match a {
-            Action::SendToWorker { worker: w, command }
-                if w == worker.as_bytes() && command.name() == name =>
-            {
-                Some(command)
-            }
+            Action::SendToWorker {
+                worker: w, command, ..
+            } if w == worker.as_bytes() && command.name() == name => Some(command),
             _ => None,
         })
         .collect()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::{later, Action, Engine, Event};
-use crate::protocol::{self, gateway, Command, Direction};
+use crate::protocol::{self, gateway, Command, Direction, Version};
 
 impl Engine {
     /// Handles one message from a worker: `identity` is the ROUTER's routing-identity frame, `frames` the
@@ -22,7 +22,23 @@ impl Engine {
         now: Instant,
         out: &mut Vec<Action>,
     ) {
-        let command = match protocol::decode(frames) {
+        let (version, decoded) = match protocol::decode_versioned(frames) {
+            Ok((version, command)) => (version, Ok(command)),
+            Err(error) => (protocol::claimed_version(frames), Err(error)),
+        };
+        self.incoming = version;
+        self.handle_worker_command(identity, decoded, now, out);
+        self.incoming = Version::V1;
+    }
+
+    fn handle_worker_command(
+        &mut self,
+        identity: &[u8],
+        decoded: Result<Command, protocol::Error>,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let command = match decoded {
             Ok(command) if command.direction() != Direction::ToWorker => command,
             Ok(command) => {
                 let why = format!("{} is a broker-to-worker command", command.name());
@@ -39,7 +55,7 @@ impl Engine {
             Err(protocol::Error::Protocol { .. }) => {
                 return self.reject_worker(
                     identity,
-                    "unsupported protocol; this broker speaks S0W1",
+                    "unsupported protocol; this broker speaks S0W1 and S0W2",
                     now,
                     out,
                 );
@@ -89,7 +105,8 @@ impl Engine {
         self.handle(event, now, out);
     }
 
-    /// Handles one message from a gateway whose routing identity is its sender id.
+    /// Handles one message from a gateway whose routing identity is its sender id; the gateway is answered
+    /// in the protocol version of its latest message.
     pub fn handle_gateway_frames<F: AsRef<[u8]>>(
         &mut self,
         identity: &[u8],
@@ -97,7 +114,23 @@ impl Engine {
         now: Instant,
         out: &mut Vec<Action>,
     ) {
-        let event = match gateway::decode(frames) {
+        let (version, decoded) = match gateway::decode_versioned(frames) {
+            Ok((version, command)) => (version, Ok(command)),
+            Err(error) => (Version::V1, Err(error)),
+        };
+        self.incoming = version;
+        self.handle_gateway_command(identity, decoded, now, out);
+        self.incoming = Version::V1;
+    }
+
+    fn handle_gateway_command(
+        &mut self,
+        identity: &[u8],
+        decoded: Result<gateway::Command, protocol::Error>,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let event = match decoded {
             Ok(gateway::Command::Submit {
                 request,
                 service,
@@ -149,6 +182,7 @@ impl Engine {
         out.push(Action::SendToWorker {
             worker: Bytes::copy_from_slice(identity),
             command,
+            version: self.incoming,
         });
         self.handle(Event::WorkerDisconnect { worker: identity }, now, out);
     }

@@ -52,6 +52,7 @@ impl Engine {
             draining: false,
             handler: None,
             blocked: false,
+            version: self.incoming,
         };
         let Ok(key) = self.workers.insert(worker) else {
             return self.refuse_worker(identity, "worker table full", out);
@@ -67,6 +68,7 @@ impl Engine {
         out.push(Action::SendToWorker {
             worker: worker.identity.clone(),
             command,
+            version: worker.version,
         });
         for &service in &worker.services {
             if let Some(svc) = self.services.get_mut(service) {
@@ -93,6 +95,7 @@ impl Engine {
         out.push(Action::SendToWorker {
             worker: Bytes::copy_from_slice(identity),
             command,
+            version: self.incoming,
         });
     }
 
@@ -201,6 +204,7 @@ impl Engine {
         out.push(Action::SendToWorker {
             worker: Bytes::copy_from_slice(identity),
             command,
+            version: self.incoming,
         });
     }
 

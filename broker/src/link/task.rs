@@ -1,4 +1,5 @@
-//! The standalone link's task: owns the DEALER, speaks S0G/1, watches the broker's liveness.
+//! The standalone link's task: owns the DEALER, speaks S0G/2 (and understands S0G/1), watches the
+//! broker's liveness.
 //!
 //! One `select!` waits for a message from the gateway, the socket and the next timer (heartbeat, expiry
 //! sweep, broker silence). Everything for the gateway goes straight to its sink, which never blocks.
@@ -13,6 +14,7 @@ use tokio::time::Instant;
 
 use super::{FromBroker, LinkSettings, Outstanding, Sink, ToBroker, REASON_BROKER_LOST};
 use crate::protocol::gateway::{self, Command};
+use crate::protocol::Version;
 use crate::runtime::sockets;
 use crate::zmq_async::{self, AsyncSocket};
 
@@ -236,7 +238,7 @@ impl Task {
     /// the broker, or its queue is full).
     fn send(&mut self, command: &Command) -> bool {
         self.out.clear();
-        gateway::encode_into(command, &mut self.out);
+        gateway::encode_into(command, Version::V2, &mut self.out);
         match self.socket.try_send_multipart(&self.out) {
             Ok(()) => true,
             Err(zmq_async::Error::WouldBlock) => false,

@@ -1,4 +1,4 @@
-//! The standalone link against a ROUTER the test drives as the broker, through the S0G/1 codec. Waits
+//! The standalone link against a ROUTER the test drives as the broker, through the gateway-protocol codec. Waits
 //! are for events with deadlines; the no-broker case runs on paused time.
 
 use std::time::Duration;

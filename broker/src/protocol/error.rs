@@ -32,6 +32,17 @@ pub enum Error {
     /// The command byte is not one this protocol defines.
     #[error("unknown command byte {0:#04x}")]
     UnknownCommand(u8),
+    /// Bytes follow the command byte in a version-2 head frame of a command that carries no head field,
+    /// or the head's fixed fields have the wrong length.
+    #[error("{command}: head frame has {len} byte(s) after the command byte, expected {expected}")]
+    HeadLength {
+        /// Command being decoded.
+        command: &'static str,
+        /// Bytes after the command byte.
+        len: usize,
+        /// Bytes the command's head fields take.
+        expected: usize,
+    },
     /// A required field frame is absent.
     #[error("{command}: missing field {field}")]
     MissingField {

@@ -6,7 +6,9 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use super::{Error, MAX_DECIMAL_DIGITS, MAX_ENDPOINT_LEN, MAX_SENDER_ID_LEN, MAX_SERVICE_NAME_LEN};
+use super::{
+    Error, Version, MAX_DECIMAL_DIGITS, MAX_ENDPOINT_LEN, MAX_SENDER_ID_LEN, MAX_SERVICE_NAME_LEN,
+};
 
 /// A validated service name: 1..=[`MAX_SERVICE_NAME_LEN`] bytes of `A-Z a-z 0-9 . _ - : /`.
 ///
@@ -174,13 +176,50 @@ pub(crate) fn id(field: &'static str, bytes: &[u8]) -> Result<u64, Error> {
     Ok(u64::from_be_bytes(array))
 }
 
-/// Walks the field frames of one command, naming the field that is missing or the frames left over.
+/// Walks the field frames of one command, naming the field that is missing or the frames left over. In
+/// version 2 it also holds the head frame's bytes after the command byte (the fixed fields).
 pub(crate) struct Reader<'a, F> {
     frames: std::slice::Iter<'a, F>,
     command: &'static str,
+    version: Version,
+    head: &'a [u8],
 }
 
 impl<'a, F: AsRef<[u8]>> Reader<'a, F> {
+    /// The version the message is framed in.
+    pub(crate) fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The fixed fields that ride in the head frame in version 2 (`len` bytes) or, in version 1, the next
+    /// field frame: a request id is the one field framed both ways.
+    pub(crate) fn head_field(
+        &mut self,
+        field: &'static str,
+        len: usize,
+    ) -> Result<&'a [u8], Error> {
+        match self.version {
+            Version::V1 => self.field(field),
+            Version::V2 => {
+                let head = std::mem::take(&mut self.head);
+                if head.len() == len {
+                    Ok(head)
+                } else {
+                    Err(Error::HeadLength {
+                        command: self.command,
+                        len: head.len(),
+                        expected: len,
+                    })
+                }
+            }
+        }
+    }
+
+    /// The whole rest of a version-2 head frame (variable-length heads such as S0G/2 SUBMIT's).
+    pub(crate) fn head_rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.head)
+    }
+
     /// The next field, required.
     pub(crate) fn field(&mut self, field: &'static str) -> Result<&'a [u8], Error> {
         self.frames
@@ -197,18 +236,31 @@ impl<'a, F: AsRef<[u8]>> Reader<'a, F> {
         self.frames.next().map(AsRef::as_ref)
     }
 
-    /// All remaining fields.
-    pub(crate) fn rest(self) -> impl ExactSizeIterator<Item = &'a [u8]> {
-        self.frames.map(AsRef::as_ref)
+    /// All remaining fields (after checking the head holds nothing more).
+    pub(crate) fn rest(self) -> Result<impl ExactSizeIterator<Item = &'a [u8]>, Error> {
+        self.check_head()?;
+        Ok(self.frames.map(AsRef::as_ref))
     }
 
-    /// Fails when frames remain after the last field.
+    /// Fails when frames remain after the last field, or head bytes nobody read.
     pub(crate) fn finish(self) -> Result<(), Error> {
+        self.check_head()?;
         match self.frames.len() {
             0 => Ok(()),
             extra => Err(Error::TrailingFrames {
                 command: self.command,
                 extra,
+            }),
+        }
+    }
+
+    fn check_head(&self) -> Result<(), Error> {
+        match self.head.len() {
+            0 => Ok(()),
+            len => Err(Error::HeadLength {
+                command: self.command,
+                len,
+                expected: 0,
             }),
         }
     }
@@ -220,11 +272,19 @@ impl<'a, F: AsRef<[u8]>> Reader<'a, F> {
     }
 }
 
-/// Checks the envelope (empty delimiter, protocol id, one command byte) and returns the command byte and
-/// a reader over the field frames.
+/// A protocol's two ids: version 1's frame and version 2's head prefix, and how to name them in errors.
+pub(crate) struct Ids {
+    pub(crate) v1: &'static [u8],
+    pub(crate) v2: &'static [u8],
+    pub(crate) names: &'static str,
+}
+
+/// Checks the envelope and returns the version, the command byte and a reader over the fields. Version 1:
+/// empty delimiter, protocol id frame, one-byte command frame; version 2: empty delimiter, then a head
+/// frame that starts with the protocol id and the command byte.
 pub(crate) fn open<'a, F: AsRef<[u8]>>(
     frames: &'a [F],
-    protocol: &'static [u8],
+    ids: &Ids,
 ) -> Result<(u8, Reader<'a, F>), Error> {
     let mut iter = frames.iter();
     let delimiter = iter.next().ok_or(Error::NoFrames)?.as_ref();
@@ -234,32 +294,61 @@ pub(crate) fn open<'a, F: AsRef<[u8]>>(
         });
     }
     let id = iter.next().map(AsRef::as_ref).unwrap_or_default();
-    if id != protocol {
+    let (version, command, head) = if id == ids.v1 {
+        let command = iter.next().map(AsRef::as_ref).unwrap_or_default();
+        (Version::V1, command, &[][..])
+    } else if let Some(rest) = id.strip_prefix(ids.v2) {
+        let (command, head) = rest.split_at(rest.len().min(1));
+        (Version::V2, command, head)
+    } else {
         return Err(Error::Protocol {
             found: Error::preview(id, 16),
-            expected: std::str::from_utf8(protocol).unwrap_or("?"),
+            expected: ids.names,
         });
-    }
-    let command = iter.next().map(AsRef::as_ref).unwrap_or_default();
+    };
     match command {
         [byte] => Ok((
             *byte,
             Reader {
                 frames: iter,
                 command: "?",
+                version,
+                head,
             },
         )),
         _ => Err(Error::CommandLength { len: command.len() }),
     }
 }
 
-/// The three envelope frames every message starts with.
-pub(crate) fn envelope(protocol: &'static [u8], command: u8, out: &mut Vec<Bytes>) {
+/// The frames every message starts with: in version 1 the delimiter, the protocol id and the command byte,
+/// then `head` (a request id) as a frame of its own when there is one; in version 2 the delimiter and one
+/// head frame holding the protocol id, the command byte and `head`.
+pub(crate) fn envelope(
+    ids: &Ids,
+    version: Version,
+    command: u8,
+    head: &[u8],
+    out: &mut Vec<Bytes>,
+) {
     static COMMANDS: [u8; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
     out.push(Bytes::new());
-    out.push(Bytes::from_static(protocol));
-    match COMMANDS.get(usize::from(command)) {
-        Some(byte) => out.push(Bytes::from_static(std::slice::from_ref(byte))),
-        None => out.push(Bytes::copy_from_slice(&[command])),
+    match version {
+        Version::V1 => {
+            out.push(Bytes::from_static(ids.v1));
+            match COMMANDS.get(usize::from(command)) {
+                Some(byte) => out.push(Bytes::from_static(std::slice::from_ref(byte))),
+                None => out.push(Bytes::copy_from_slice(&[command])),
+            }
+            if !head.is_empty() {
+                out.push(Bytes::copy_from_slice(head));
+            }
+        }
+        Version::V2 => {
+            let mut frame = Vec::with_capacity(ids.v2.len() + 1 + head.len());
+            frame.extend_from_slice(ids.v2);
+            frame.push(command);
+            frame.extend_from_slice(head);
+            out.push(Bytes::from(frame));
+        }
     }
 }

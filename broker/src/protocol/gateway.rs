@@ -1,4 +1,5 @@
-//! S0G/1, the gateway protocol: what a standalone gateway and the broker exchange over DEALER→ROUTER.
+//! S0G/1 and its packed form S0G/2, the gateway protocol: what a standalone gateway and the broker
+//! exchange over DEALER→ROUTER.
 //!
 //! The gateway's DEALER sets its routing identity to its sender id (the Mongrel2 UUID field), so the broker
 //! can route a worker's reply by the reply's UUID with one lookup. The embedded mode skips this codec and
@@ -8,8 +9,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::field::{decimal, decimal_frame, envelope, id, non_empty, open, Reader, ServiceName};
-use super::{Error, GATEWAY_PROTOCOL, MAX_DURATION_MS};
+use super::field::{
+    decimal, decimal_frame, envelope, id, non_empty, open, Ids, Reader, ServiceName,
+};
+use super::{
+    Error, Version, GATEWAY_PROTOCOL, GATEWAY_PROTOCOL_2, MAX_DURATION_MS, REQUEST_ID_LEN,
+};
 
 const SUBMIT: u8 = 0x01;
 const CANCEL: u8 = 0x02;
@@ -18,7 +23,7 @@ const FAIL: u8 = 0x04;
 const HEARTBEAT: u8 = 0x05;
 const DISCONNECT: u8 = 0x06;
 
-/// One S0G/1 message.
+/// One gateway-protocol message (the same commands in both versions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Gateway → broker: serve this Mongrel2 request message with a worker of `service`.
@@ -157,23 +162,39 @@ impl FailReason {
     }
 }
 
-/// Encodes a gateway-protocol command into its frames, delimiter first.
+/// The gateway protocol's ids.
+const IDS: Ids = Ids {
+    v1: GATEWAY_PROTOCOL,
+    v2: GATEWAY_PROTOCOL_2,
+    names: "S0G1 or S0G2",
+};
+
+/// Bytes of an S0G/2 SUBMIT head after the command byte, before the service name: request id (8),
+/// deadline in ms (4, big-endian, 0 = the broker's default), idempotent (1: 0 or 1).
+const SUBMIT_HEAD: usize = 13;
+
+/// Encodes a gateway-protocol command into its S0G/1 frames, delimiter first.
 pub fn encode(command: &Command) -> Vec<Bytes> {
+    encode_version(command, Version::V1)
+}
+
+/// Encodes a gateway-protocol command in the given version.
+pub fn encode_version(command: &Command, version: Version) -> Vec<Bytes> {
     let mut out = Vec::with_capacity(8);
-    encode_into(command, &mut out);
+    encode_into(command, version, &mut out);
     out
 }
 
-/// Like [`encode`], appending to a reusable buffer.
-pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
-    let id = |request: &u64| Bytes::copy_from_slice(&request.to_be_bytes());
-    let millis = |d: &Option<Duration>, min| {
-        let ms = d.map_or(0, |d| {
+/// Like [`encode_version`], appending to a reusable buffer.
+pub fn encode_into(command: &Command, version: Version, out: &mut Vec<Bytes>) {
+    let head =
+        |code, fields: &[u8], out: &mut Vec<Bytes>| envelope(&IDS, version, code, fields, out);
+    let ms = |d: &Option<Duration>, min| {
+        d.map_or(0, |d| {
             u64::try_from(d.as_millis())
                 .unwrap_or(u64::MAX)
                 .clamp(min, MAX_DURATION_MS)
-        });
-        decimal_frame(ms)
+        })
     };
     match command {
         Command::Submit {
@@ -182,20 +203,32 @@ pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
             deadline,
             idempotent,
             payload,
+        } if version == Version::V2 => {
+            let deadline = u32::try_from(ms(deadline, 1)).unwrap_or(u32::MAX);
+            let mut fields = Vec::with_capacity(SUBMIT_HEAD + service.as_str().len());
+            fields.extend_from_slice(&request.to_be_bytes());
+            fields.extend_from_slice(&deadline.to_be_bytes());
+            fields.push(u8::from(*idempotent));
+            fields.extend_from_slice(service.as_str().as_bytes());
+            head(SUBMIT, &fields, out);
+            out.push(payload.clone());
+        }
+        Command::Submit {
+            request,
+            service,
+            deadline,
+            idempotent,
+            payload,
         } => {
-            envelope(GATEWAY_PROTOCOL, SUBMIT, out);
-            out.push(id(request));
+            head(SUBMIT, &request.to_be_bytes(), out);
             out.push(Bytes::copy_from_slice(service.as_str().as_bytes()));
-            out.push(millis(deadline, 1));
+            out.push(decimal_frame(ms(deadline, 1)));
             out.push(Bytes::from_static(if *idempotent { b"1" } else { b"0" }));
             out.push(payload.clone());
         }
-        Command::Cancel { request } => {
-            envelope(GATEWAY_PROTOCOL, CANCEL, out);
-            out.push(id(request));
-        }
+        Command::Cancel { request } => head(CANCEL, &request.to_be_bytes(), out),
         Command::Reply { reply } => {
-            envelope(GATEWAY_PROTOCOL, REPLY, out);
+            head(REPLY, &[], out);
             out.push(reply.clone());
         }
         Command::Fail {
@@ -204,25 +237,34 @@ pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
             retry_after,
             reason,
         } => {
-            envelope(GATEWAY_PROTOCOL, FAIL, out);
-            out.push(id(request));
+            head(FAIL, &request.to_be_bytes(), out);
             out.push(decimal_frame(u64::from(status.code())));
-            out.push(millis(retry_after, 1));
+            out.push(decimal_frame(ms(retry_after, 1)));
             out.push(Bytes::from_static(reason.as_str().as_bytes()));
         }
-        Command::Heartbeat => envelope(GATEWAY_PROTOCOL, HEARTBEAT, out),
-        Command::Disconnect => envelope(GATEWAY_PROTOCOL, DISCONNECT, out),
+        Command::Heartbeat => head(HEARTBEAT, &[], out),
+        Command::Disconnect => head(DISCONNECT, &[], out),
     }
 }
 
-/// Decodes the frames of one gateway-protocol message, delimiter first.
+/// Decodes the frames of one gateway-protocol message (delimiter first), in either version.
 pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
-    let (code, fields) = open(frames, GATEWAY_PROTOCOL)?;
-    match code {
+    decode_versioned(frames).map(|(_, command)| command)
+}
+
+/// Like [`decode`], also telling which version the message was framed in.
+pub fn decode_versioned<F: AsRef<[u8]>>(frames: &[F]) -> Result<(Version, Command), Error> {
+    let (code, fields) = open(frames, &IDS)?;
+    let version = fields.version();
+    let command = match code {
+        SUBMIT if version == Version::V2 => submit_packed(fields.named("SUBMIT")),
         SUBMIT => submit(fields.named("SUBMIT")),
         CANCEL => {
             let mut fields = fields.named("CANCEL");
-            let request = id("request id", fields.field("request id")?)?;
+            let request = id(
+                "request id",
+                fields.head_field("request id", REQUEST_ID_LEN)?,
+            )?;
             fields.finish()?;
             Ok(Command::Cancel { request })
         }
@@ -242,11 +284,58 @@ pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
             .finish()
             .map(|()| Command::Disconnect),
         other => Err(Error::UnknownCommand(other)),
+    }?;
+    Ok((version, command))
+}
+
+fn submit_packed<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
+    let head = fields.head_rest();
+    if head.len() <= SUBMIT_HEAD {
+        return Err(Error::HeadLength {
+            command: "SUBMIT",
+            len: head.len(),
+            expected: SUBMIT_HEAD + 1,
+        });
     }
+    let (fixed, service) = head.split_at(SUBMIT_HEAD);
+    let request = id("request id", &fixed[..REQUEST_ID_LEN])?;
+    let mut deadline = [0; 4];
+    deadline.copy_from_slice(&fixed[REQUEST_ID_LEN..REQUEST_ID_LEN + 4]);
+    let deadline = u64::from(u32::from_be_bytes(deadline));
+    if deadline > MAX_DURATION_MS {
+        return Err(Error::OutOfRange {
+            field: "deadline",
+            min: 0,
+            max: MAX_DURATION_MS,
+        });
+    }
+    let idempotent = match fixed[SUBMIT_HEAD - 1] {
+        0 => false,
+        1 => true,
+        other => {
+            return Err(Error::UnknownValue {
+                field: "idempotent",
+                value: format!("{other:#04x}"),
+            })
+        }
+    };
+    let service = ServiceName::new(service)?;
+    let payload = non_empty("payload", fields.field("payload")?)?;
+    fields.finish()?;
+    Ok(Command::Submit {
+        request,
+        service,
+        deadline: (deadline > 0).then(|| Duration::from_millis(deadline)),
+        idempotent,
+        payload,
+    })
 }
 
 fn submit<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
-    let request = id("request id", fields.field("request id")?)?;
+    let request = id(
+        "request id",
+        fields.head_field("request id", REQUEST_ID_LEN)?,
+    )?;
     let service = ServiceName::new(fields.field("service")?)?;
     let deadline = millis("deadline", fields.field("deadline")?)?;
     let idempotent = match fields.field("idempotent")? {
@@ -271,7 +360,10 @@ fn submit<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
 }
 
 fn fail<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
-    let request = id("request id", fields.field("request id")?)?;
+    let request = id(
+        "request id",
+        fields.head_field("request id", REQUEST_ID_LEN)?,
+    )?;
     let status = FailStatus::from_code(fields.field("status")?)?;
     let retry_after = millis("retry after", fields.field("retry after")?)?;
     let reason = FailReason::from_token(fields.field("reason")?)?;

@@ -1,12 +1,15 @@
-//! S0W/1, the worker protocol: the [`Command`] enum and its codec.
+//! The worker protocol (S0W/1 and its packed form S0W/2): the [`Command`] enum and its codec.
 //!
-//! Every message is `[empty delimiter] ["S0W1"] [command byte] [field]...`; the broker's ROUTER adds or
-//! strips the routing-identity frame in front. See `docs/worker-protocol.md` for the normative text.
+//! An S0W/1 message is `[empty delimiter] ["S0W1"] [command byte] [field]...`; an S0W/2 message is
+//! `[empty delimiter] ["S0W2" command-byte request-id?] [field]...` (the request id, when the command has
+//! one, rides in the head frame, and REQUEST drops the sender frame, which is the payload's first word).
+//! The broker's ROUTER adds or strips the routing-identity frame in front. See `docs/worker-protocol.md`
+//! for the normative text.
 
 use bytes::Bytes;
 
-use super::field::{decimal_frame, envelope};
-use super::{ServiceName, WORKER_PROTOCOL};
+use super::field::{decimal_frame, envelope, Ids};
+use super::{ServiceName, Version, WORKER_PROTOCOL, WORKER_PROTOCOL_2};
 #[cfg(doc)]
 use super::{
     HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN, MAX_SERVICES_PER_READY,
@@ -14,7 +17,7 @@ use super::{
 
 mod decode;
 
-pub use decode::decode;
+pub use decode::{claimed_version, decode, decode_versioned};
 
 const READY: u8 = 0x01;
 const REQUEST: u8 = 0x02;
@@ -43,7 +46,7 @@ pub struct HeartbeatTiming {
     pub liveness: u32,
 }
 
-/// One S0W/1 message.
+/// One worker-protocol message (the same commands in both versions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Worker → broker: "I serve these services, with this many concurrent requests". Sent after connecting
@@ -153,20 +156,34 @@ impl Command {
     }
 }
 
-/// Encodes a command into its frames (delimiter first; the routing identity is the I/O layer's business).
+/// The worker protocol's ids.
+pub(super) const IDS: Ids = Ids {
+    v1: WORKER_PROTOCOL,
+    v2: WORKER_PROTOCOL_2,
+    names: "S0W1 or S0W2",
+};
+
+/// Encodes a command into its S0W/1 frames (delimiter first; the routing identity is the I/O layer's
+/// business).
 pub fn encode(command: &Command) -> Vec<Bytes> {
+    encode_version(command, Version::V1)
+}
+
+/// Encodes a command in the given version.
+pub fn encode_version(command: &Command, version: Version) -> Vec<Bytes> {
     let mut out = Vec::with_capacity(6);
-    encode_into(command, &mut out);
+    encode_into(command, version, &mut out);
     out
 }
 
-/// Like [`encode`], appending to `out` so the I/O loop can reuse one frame buffer. Payloads are shared
-/// (`Bytes` clones), never copied.
-pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
-    let id = |request: &RequestId| Bytes::copy_from_slice(&request.0.to_be_bytes());
+/// Like [`encode_version`], appending to `out` so the I/O loop can reuse one frame buffer. Payloads are
+/// shared (`Bytes` clones), never copied.
+pub fn encode_into(command: &Command, version: Version, out: &mut Vec<Bytes>) {
+    let head =
+        |code, fields: &[u8], out: &mut Vec<Bytes>| envelope(&IDS, version, code, fields, out);
     match command {
         Command::Ready { services, capacity } => {
-            envelope(WORKER_PROTOCOL, READY, out);
+            head(READY, &[], out);
             out.push(decimal_frame(u64::from(*capacity)));
             out.extend(
                 services
@@ -179,41 +196,41 @@ pub fn encode_into(command: &Command, out: &mut Vec<Bytes>) {
             sender,
             payload,
         } => {
-            envelope(WORKER_PROTOCOL, REQUEST, out);
-            out.extend([id(request), sender.clone(), payload.clone()]);
+            head(REQUEST, &request.0.to_be_bytes(), out);
+            if version == Version::V1 {
+                out.push(sender.clone());
+            }
+            out.push(payload.clone());
         }
         Command::Reply { reply } => {
-            envelope(WORKER_PROTOCOL, REPLY, out);
+            head(REPLY, &[], out);
             out.push(reply.clone());
         }
-        Command::Done { request } => {
-            envelope(WORKER_PROTOCOL, DONE, out);
-            out.push(id(request));
-        }
+        Command::Done { request } => head(DONE, &request.0.to_be_bytes(), out),
         Command::ReplyDone { request, reply } => {
-            envelope(WORKER_PROTOCOL, REPLY_DONE, out);
-            out.extend([id(request), reply.clone()]);
+            head(REPLY_DONE, &request.0.to_be_bytes(), out);
+            out.push(reply.clone());
         }
         Command::Heartbeat { timing } => {
-            envelope(WORKER_PROTOCOL, HEARTBEAT, out);
+            head(HEARTBEAT, &[], out);
             if let Some(t) = timing {
                 out.push(decimal_frame(u64::from(t.interval_ms)));
                 out.push(decimal_frame(u64::from(t.liveness)));
             }
         }
         Command::Disconnect { reason } => {
-            envelope(WORKER_PROTOCOL, DISCONNECT, out);
+            head(DISCONNECT, &[], out);
             out.extend(reason.iter().map(|r| Bytes::copy_from_slice(r.as_bytes())));
         }
         Command::ReconnectTo { endpoint } => {
-            envelope(WORKER_PROTOCOL, RECONNECT_TO, out);
+            head(RECONNECT_TO, &[], out);
             out.push(Bytes::copy_from_slice(endpoint.as_bytes()));
         }
         Command::Cancel { request, notice } => {
-            envelope(WORKER_PROTOCOL, CANCEL, out);
-            out.extend([id(request), notice.clone()]);
+            head(CANCEL, &request.0.to_be_bytes(), out);
+            out.push(notice.clone());
         }
-        Command::Drain => envelope(WORKER_PROTOCOL, DRAIN, out),
+        Command::Drain => head(DRAIN, &[], out),
     }
 }
 

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::event_loop::Loop;
 use crate::engine::{Action, Event};
 use crate::link::{Delivery, FromBroker};
-use crate::protocol::{self, gateway, Command};
+use crate::protocol::{self, gateway, Command, Version};
 use crate::zmq_async;
 
 impl Loop {
@@ -32,7 +32,11 @@ impl Loop {
 
     fn act(&mut self, action: Action, now: Instant) {
         match action {
-            Action::SendToWorker { worker, command } => self.send_worker(worker, &command, now),
+            Action::SendToWorker {
+                worker,
+                command,
+                version,
+            } => self.send_worker(worker, &command, version, now),
             Action::ReplyToGateway { gateway, reply } => {
                 self.deliver_to_gateway(gateway, gateway::Command::Reply { reply }, now);
             }
@@ -72,10 +76,10 @@ impl Loop {
         }
     }
 
-    fn send_worker(&mut self, worker: Bytes, command: &Command, now: Instant) {
+    fn send_worker(&mut self, worker: Bytes, command: &Command, version: Version, now: Instant) {
         self.send_buf.clear();
         self.send_buf.push(worker.clone());
-        protocol::encode_into(command, &mut self.send_buf);
+        protocol::encode_into(command, version, &mut self.send_buf);
         match self.workers.try_send_multipart(&self.send_buf) {
             Ok(()) => {}
             Err(error) if is_unreachable(&error) => {
@@ -134,15 +138,16 @@ impl Loop {
         }
     }
 
-    /// Sends an S0G/1 command to a standalone gateway over the gateway ROUTER.
+    /// Sends a gateway-protocol command to a standalone gateway, in the version it speaks, over the gateway ROUTER.
     pub(super) fn send_gateway(&mut self, gateway: Bytes, command: &gateway::Command) {
         let Some(socket) = &self.gateways else {
             self.io.gateway_gone_drops += 1;
             return;
         };
+        let version = self.engine.gateway_version(&gateway);
         self.send_buf.clear();
         self.send_buf.push(gateway);
-        gateway::encode_into(command, &mut self.send_buf);
+        gateway::encode_into(command, version, &mut self.send_buf);
         match socket.try_send_multipart(&self.send_buf) {
             Ok(()) => {}
             Err(zmq_async::Error::WouldBlock) => {

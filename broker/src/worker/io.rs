@@ -260,7 +260,8 @@ impl Loop {
         if matches!(command, Command::Heartbeat { .. }) && self.backlog.len() >= MAX_BACKLOG {
             return tracing::debug!("send backlog full; heartbeat skipped");
         }
-        self.backlog.push_back(frames(command));
+        self.backlog
+            .push_back(frames(command, self.io.session.version()));
         if self.backlog.len() == 1 {
             self.flush_backlog();
         }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::protocol::{Command, HeartbeatTiming, RequestId, ServiceName};
+use crate::protocol::{Command, HeartbeatTiming, RequestId, ServiceName, Version};
 
 mod incoming;
 mod timing;
@@ -123,6 +123,8 @@ pub(crate) struct Session {
     epoch: u64,
     last_heard: Instant,
     next_heartbeat: Instant,
+    /// The protocol version spoken on the current socket: S0W/2, or S0W/1 after a broker refused S0W/2.
+    version: Version,
 }
 
 impl Session {
@@ -148,7 +150,13 @@ impl Session {
             epoch: 0,
             last_heard: now,
             next_heartbeat: now,
+            version: Version::V2,
         }
+    }
+
+    /// The protocol version to frame outgoing messages in.
+    pub(crate) fn version(&self) -> Version {
+        self.version
     }
 
     /// Requests delivered and not yet DONE.
@@ -280,6 +288,7 @@ impl Session {
     }
 
     fn open(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.version = Version::V2;
         out.push(Action::Open(self.endpoint.clone()));
         self.register(now, out);
     }

@@ -6,6 +6,7 @@ mod liveness;
 mod real_broker;
 mod serving;
 mod shutdown;
+mod version;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -31,6 +32,14 @@ fn hello_request() -> Bytes {
 }
 
 /// A REQUEST for the captured `GET /hello`.
+/// An S0W/2 head frame carrying a request id: protocol id, command byte, id.
+fn head(command: u8, id: u64) -> Vec<u8> {
+    let mut head = b"S0W2".to_vec();
+    head.push(command);
+    head.extend_from_slice(&id.to_be_bytes());
+    head
+}
+
 fn request(id: u64) -> Command {
     Command::Request {
         request: RequestId(id),

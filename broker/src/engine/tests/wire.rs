@@ -125,10 +125,10 @@ fn an_unknown_command_gets_disconnect_and_unregisters_the_worker() {
 #[test]
 fn another_protocol_version_gets_disconnect() {
     let mut h = Harness::new();
-    let out = worker_frames(&mut h, "w", &[b"", b"S0W2", b"\x01", b"1", b"echo"]);
+    let out = worker_frames(&mut h, "w", &[b"", b"S0W3", b"\x01", b"1", b"echo"]);
     assert!(matches!(
         commands_to(&out, "w", "DISCONNECT")[..],
-        [Command::Disconnect { reason: Some(r) }] if r.contains("S0W1")
+        [Command::Disconnect { reason: Some(r) }] if r.contains("S0W1 and S0W2")
     ));
 }
 

@@ -1,22 +1,37 @@
-//! Decoding S0W/1 frames into a [`Command`], checking each field against its cap.
+//! Decoding S0W/1 and S0W/2 frames into a [`Command`], checking each field against its cap.
 
 use bytes::Bytes;
 
 use super::super::field::{self, decimal, non_empty, open, validate_text, Reader};
 use super::super::{
-    Error, ServiceName, HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN,
-    MAX_SERVICES_PER_READY, WORKER_PROTOCOL,
+    Error, ServiceName, Version, HEARTBEAT_INTERVAL_MS, LIVENESS, MAX_CAPACITY, MAX_REASON_LEN,
+    MAX_SERVICES_PER_READY, REQUEST_ID_LEN,
 };
 use super::{
-    Command, HeartbeatTiming, RequestId, CANCEL, DISCONNECT, DONE, DRAIN, HEARTBEAT, READY,
+    Command, HeartbeatTiming, RequestId, CANCEL, DISCONNECT, DONE, DRAIN, HEARTBEAT, IDS, READY,
     RECONNECT_TO, REPLY, REPLY_DONE, REQUEST,
 };
 
-/// Decodes the frames of one message (delimiter first). Accepts any frame type that derefs to bytes, so
-/// the I/O loop can pass `zmq::Message`s or slices without copying them first.
+/// Decodes the frames of one message (delimiter first), in either version. Accepts any frame type that
+/// derefs to bytes, so the I/O loop can pass `zmq::Message`s or slices without copying them first.
 pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
-    let (code, fields) = open(frames, WORKER_PROTOCOL)?;
-    match code {
+    decode_versioned(frames).map(|(_, command)| command)
+}
+
+/// The version a message claims, judged from its head alone (for answering one that fails to decode:
+/// an S0W/2 peer sending an unknown command is refused in S0W/2).
+pub fn claimed_version<F: AsRef<[u8]>>(frames: &[F]) -> Version {
+    match frames.get(1) {
+        Some(head) if head.as_ref().starts_with(IDS.v2) => Version::V2,
+        _ => Version::V1,
+    }
+}
+
+/// Like [`decode`], also telling which version the message was framed in (a peer is answered in it).
+pub fn decode_versioned<F: AsRef<[u8]>>(frames: &[F]) -> Result<(Version, Command), Error> {
+    let (code, fields) = open(frames, &IDS)?;
+    let version = fields.version();
+    let command = match code {
         READY => ready(fields.named("READY")),
         REQUEST => request(fields.named("REQUEST")),
         REPLY => {
@@ -27,13 +42,13 @@ pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
         }
         DONE => {
             let mut fields = fields.named("DONE");
-            let request = request_id(fields.field("request id")?)?;
+            let request = request_id(fields.head_field("request id", REQUEST_ID_LEN)?)?;
             fields.finish()?;
             Ok(Command::Done { request })
         }
         REPLY_DONE => {
             let mut fields = fields.named("REPLY-DONE");
-            let request = request_id(fields.field("request id")?)?;
+            let request = request_id(fields.head_field("request id", REQUEST_ID_LEN)?)?;
             let reply = non_empty("reply", fields.field("reply")?)?;
             fields.finish()?;
             Ok(Command::ReplyDone { request, reply })
@@ -58,14 +73,15 @@ pub fn decode<F: AsRef<[u8]>>(frames: &[F]) -> Result<Command, Error> {
         }
         CANCEL => {
             let mut fields = fields.named("CANCEL");
-            let request = request_id(fields.field("request id")?)?;
+            let request = request_id(fields.head_field("request id", REQUEST_ID_LEN)?)?;
             let notice = non_empty("notice", fields.field("notice")?)?;
             fields.finish()?;
             Ok(Command::Cancel { request, notice })
         }
         DRAIN => fields.named("DRAIN").finish().map(|()| Command::Drain),
         other => Err(Error::UnknownCommand(other)),
-    }
+    }?;
+    Ok((version, command))
 }
 
 fn ready<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
@@ -75,7 +91,7 @@ fn ready<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
         1,
         u64::from(MAX_CAPACITY),
     )?;
-    let names = fields.rest();
+    let names = fields.rest()?;
     let count = names.len();
     if count == 0 {
         return Err(Error::MissingField {
@@ -108,20 +124,35 @@ fn ready<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
 }
 
 fn request<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
-    let request = request_id(fields.field("request id")?)?;
-    let sender = fields.field("sender id")?;
-    field::validate_sender_id(sender)?;
+    let request = request_id(fields.head_field("request id", REQUEST_ID_LEN)?)?;
+    let sender = match fields.version() {
+        Version::V1 => Some(fields.field("sender id")?),
+        Version::V2 => None,
+    };
     let payload = non_empty("payload", fields.field("payload")?)?;
     fields.finish()?;
+    // S0W/2 carries no sender frame: it is the payload's first word, as in every Mongrel2 request.
+    let sender = match sender {
+        Some(sender) => Bytes::copy_from_slice(sender),
+        None => {
+            let end = payload
+                .iter()
+                .position(|&b| b == b' ')
+                .unwrap_or(payload.len());
+            payload.slice(..end)
+        }
+    };
+    field::validate_sender_id(&sender)?;
     Ok(Command::Request {
         request,
-        sender: Bytes::copy_from_slice(sender),
+        sender,
         payload,
     })
 }
 
 fn heartbeat<F: AsRef<[u8]>>(mut fields: Reader<'_, F>) -> Result<Command, Error> {
     let Some(interval) = fields.optional() else {
+        fields.finish()?;
         return Ok(Command::Heartbeat { timing: None });
     };
     let (min, max) = (*HEARTBEAT_INTERVAL_MS.start(), *HEARTBEAT_INTERVAL_MS.end());

@@ -1,7 +1,7 @@
-//! The DEALER socket: opened with the settings' options, and written as S0W/1 messages whose empty
+//! The DEALER socket: opened with the settings' options, and written as worker-protocol messages whose empty
 //! delimiter frame is what libzmq refuses when its high-water mark is reached.
 
-use crate::protocol::{self, Command};
+use crate::protocol::{self, Command, Version};
 
 use super::super::{Error, Settings};
 
@@ -38,7 +38,7 @@ pub(crate) fn open(
     Ok(socket)
 }
 
-/// Most frames a broker message may have (REQUEST has 6); longer ones are drained and dropped.
+/// Most frames a broker message may have (an S0W/1 REQUEST has 6); longer ones are drained and dropped.
 pub(super) const MAX_FRAMES: usize = 8;
 
 /// Frames up to this size are copied into the message (small ones inline in libzmq's message, no
@@ -46,8 +46,8 @@ pub(super) const MAX_FRAMES: usize = 8;
 const COPY_BELOW: usize = 4096;
 
 /// The frames of one command after its empty delimiter, which [`send_message`] adds.
-pub(super) fn frames(command: &Command) -> Vec<zmq::Message> {
-    protocol::encode(command)
+pub(super) fn frames(command: &Command, version: Version) -> Vec<zmq::Message> {
+    protocol::encode_version(command, version)
         .into_iter()
         .skip(1)
         .map(|frame| {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::timing::{later, Timing};
 use super::{Action, Delivery, Held, Link, Phase, Session};
 use crate::envelope;
-use crate::protocol::{self, Command, Direction, RequestId};
+use crate::protocol::{self, Command, Direction, RequestId, Version};
 
 impl Session {
     /// One message from the broker (frames after the routing envelope, delimiter first).
@@ -24,9 +24,12 @@ impl Session {
             return;
         }
         self.last_heard = now;
-        let command = match protocol::decode(frames) {
-            Ok(command) if command.direction() != Direction::ToBroker => command,
-            Ok(command) => {
+        let command = match protocol::decode_versioned(frames) {
+            Ok((version, command)) if command.direction() != Direction::ToBroker => {
+                self.note_version(version, &command);
+                command
+            }
+            Ok((_, command)) => {
                 return tracing::warn!(command = command.name(), "broker sent a worker command")
             }
             Err(error) => return tracing::warn!(%error, "malformed message from the broker"),
@@ -111,6 +114,16 @@ impl Session {
             epoch: self.epoch,
             cancelled: held.cancelled.clone(),
         }));
+    }
+
+    /// A broker that predates S0W/2 refuses our READY with an S0W/1 DISCONNECT naming the protocol: speak
+    /// S0W/1 to it from now on (the READY that follows the DISCONNECT is sent in it).
+    fn note_version(&mut self, version: Version, command: &Command) {
+        let refused = matches!(command, Command::Disconnect { reason: Some(r) } if r.starts_with("unsupported protocol"));
+        if version == Version::V1 && self.version == Version::V2 && refused {
+            tracing::info!("broker speaks S0W/1 only; falling back to it");
+            self.version = Version::V1;
+        }
     }
 
     fn disconnected(&mut self, reason: Option<String>, now: Instant, out: &mut Vec<Action>) {

@@ -5,7 +5,9 @@ use std::sync::mpsc::{channel, Receiver};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{broker, cancel, done, expect_chunks, fast, heartbeat, request, Broker, GW, PATIENCE};
+use super::{
+    broker, cancel, done, expect_chunks, fast, head, heartbeat, request, Broker, GW, PATIENCE,
+};
 use crate::protocol::{Command, RequestId};
 use crate::worker::{Error, Job, Settings, Worker};
 use crate::zmq_async::Hwm;
@@ -59,11 +61,7 @@ fn inline_jobs_are_answered_with_reply_done_and_shutdown_from_a_clone_ends_serve
         let (_, frames) = broker.expect_raw();
         let mut reply = GW.to_vec();
         reply.extend_from_slice(b" 1:1, HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n");
-        let id = id.to_be_bytes().to_vec();
-        assert_eq!(
-            frames,
-            [b"".to_vec(), b"S0W1".to_vec(), vec![0x0a], id, reply]
-        );
+        assert_eq!(frames, [b"".to_vec(), head(0x0a, id), reply]);
     }
     worker.shutdown(PATIENCE).unwrap();
     assert_eq!(broker.expect().1, Command::Drain);

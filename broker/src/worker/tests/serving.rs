@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{broker, cancel, done, expect_chunks, fast, heartbeat, request, Broker, GW};
+use super::{broker, cancel, done, expect_chunks, fast, head, heartbeat, request, Broker, GW};
 use crate::protocol::{Command, RequestId};
 use crate::worker::{Error, Worker};
 
@@ -21,7 +21,7 @@ fn ready_names_the_services_and_capacity() {
     let (_dir, broker) = broker();
     let _worker = connect(&broker, 3);
     let (_, frames) = broker.recv_raw();
-    let expected: [&[u8]; 6] = [b"", b"S0W1", b"\x01", b"3", b"hello", b"echo"];
+    let expected: [&[u8]; 5] = [b"", b"S0W2\x01", b"3", b"hello", b"echo"];
     assert_eq!(frames, expected.map(<[u8]>::to_vec));
 }
 
@@ -46,10 +46,9 @@ fn a_request_becomes_a_job_whose_reply_and_done_frames_are_exact() {
     let mut expected = GW.to_vec();
     expected.extend_from_slice(b" 1:1, ");
     expected.extend_from_slice(body);
-    assert_eq!(reply, [b"".to_vec(), b"S0W1".to_vec(), vec![3], expected]);
+    assert_eq!(reply, [b"".to_vec(), b"S0W2\x03".to_vec(), expected]);
     let (_, frames) = broker.expect_raw();
-    let id = 7u64.to_be_bytes().to_vec();
-    assert_eq!(frames, [b"".to_vec(), b"S0W1".to_vec(), vec![4], id]);
+    assert_eq!(frames, [b"".to_vec(), head(4, 7)]);
 }
 
 #[test]
@@ -73,11 +72,7 @@ fn reply_and_done_is_one_reply_done_message_and_a_notice_only_replies() {
     let (_, frames) = broker.expect_raw();
     let mut expected = GW.to_vec();
     expected.extend_from_slice(b" 1:1, HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n");
-    let id = 7u64.to_be_bytes().to_vec();
-    assert_eq!(
-        frames,
-        [b"".to_vec(), b"S0W1".to_vec(), vec![0x0a], id, expected]
-    );
+    assert_eq!(frames, [b"".to_vec(), head(0x0a, 7), expected]);
     broker.send(&identity, &request(8));
     assert_eq!(job(&worker).id(), RequestId(8), "the slot was freed");
 }
