@@ -153,10 +153,12 @@ fn fail_and_other_errors() {
     assert!(matches!(
         err(&worker_protocol),
         Error::Protocol {
-            expected: "S0G1",
+            expected: "S0G1 or S0G2",
             ..
         }
     ));
+    let unknown = vec![Vec::new(), b"S0G3".to_vec(), vec![5]];
+    assert!(matches!(err(&unknown), Error::Protocol { found, .. } if found == "S0G3"));
 }
 
 #[test]
@@ -207,7 +209,18 @@ fn command() -> impl Strategy<Value = Command> {
 proptest! {
     #[test]
     fn round_trip(command in command()) {
-        prop_assert_eq!(decode(&encode(&command)).unwrap(), command);
+        prop_assert_eq!(decode(&encode(&command)).unwrap(), command.clone());
+        for version in [Version::V1, Version::V2] {
+            let frames = encode_version(&command, version);
+            prop_assert_eq!(decode_versioned(&frames).unwrap(), (version, command.clone()));
+        }
+    }
+
+    #[test]
+    fn hostile_v2_frames_never_panic(head in proptest::collection::vec(any::<u8>(), 0..40), frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..24), 0..6)) {
+        let mut all = vec![Vec::new(), [&b"S0G2"[..], &head].concat()];
+        all.extend(frames);
+        let _ = decode_versioned(&all);
     }
 
     #[test]
@@ -216,3 +229,5 @@ proptest! {
         let _ = decode(&msg(code, &refs));
     }
 }
+
+mod v2;

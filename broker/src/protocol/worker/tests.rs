@@ -1,7 +1,8 @@
-//! S0W/1 codec tests: golden frames here, every malformed variant in `malformed`, properties in `props`.
+//! Codec tests: S0W/1 golden frames here, S0W/2 in `v2`, bad fields in `malformed`, properties in `props`.
 
 mod malformed;
 mod props;
+mod v2;
 
 use super::*;
 use crate::protocol::Error;
@@ -56,8 +57,8 @@ fn request_golden_frames() {
 fn envelope_errors() {
     assert_eq!(decode::<&[u8]>(&[]).unwrap_err(), Error::NoFrames);
     assert_eq!(err(&[b"x".to_vec()]), Error::MissingDelimiter { len: 1 });
-    let wrong = vec![Vec::new(), b"S0W2".to_vec(), vec![1]];
-    assert!(matches!(err(&wrong), Error::Protocol { found, .. } if found == "S0W2"));
+    let wrong = vec![Vec::new(), b"S0W3".to_vec(), vec![1]];
+    assert!(matches!(err(&wrong), Error::Protocol { found, .. } if found == "S0W3"));
     assert!(matches!(err(&[Vec::new()]), Error::Protocol { found, .. } if found.is_empty()));
     assert_eq!(
         err(&[Vec::new(), b"S0W1".to_vec()]),

@@ -21,10 +21,11 @@ fn command() -> impl Strategy<Value = Command> {
                 services: s.into_iter().collect(),
                 capacity
             }),
-        (id(), "[A-Za-z0-9-]{1,128}", bytes()).prop_map(|(request, s, payload)| Command::Request {
+        // The payload starts with `sender + " "`, as S0W/2 reads the sender from it.
+        (id(), "[A-Za-z0-9-]{1,128}", bytes()).prop_map(|(request, s, rest)| Command::Request {
             request,
+            payload: Bytes::from([s.as_bytes(), b" ", &rest].concat()),
             sender: Bytes::from(s),
-            payload
         }),
         bytes().prop_map(|reply| Command::Reply { reply }),
         id().prop_map(|request| Command::Done { request }),
@@ -45,7 +46,18 @@ fn command() -> impl Strategy<Value = Command> {
 proptest! {
     #[test]
     fn round_trip(command in command()) {
-        prop_assert_eq!(decode(&encode(&command)).unwrap(), command);
+        prop_assert_eq!(decode(&encode(&command)).unwrap(), command.clone());
+        for version in [Version::V1, Version::V2] {
+            let frames = encode_version(&command, version);
+            prop_assert_eq!(decode_versioned(&frames).unwrap(), (version, command.clone()));
+        }
+    }
+
+    #[test]
+    fn hostile_v2_frames_never_panic(head in proptest::collection::vec(any::<u8>(), 0..24), frames in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 0..6)) {
+        let mut all = vec![Vec::new(), [&b"S0W2"[..], &head].concat()];
+        all.extend(frames);
+        let _ = decode_versioned(&all);
     }
 
     #[test]
