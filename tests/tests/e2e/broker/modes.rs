@@ -73,3 +73,50 @@ fn an_embedded_broker_serves_a_worker_process() {
         "{status}"
     );
 }
+
+#[test]
+fn s0w1_and_s0w2_workers_share_a_service_behind_the_standalone_broker() {
+    let _one = story();
+    let stack = Stack::start(REPLY_TIMEOUT);
+    let (broker, control) = (&stack.endpoints.workers, &stack.endpoints.control);
+    let dir = stack.dir.path();
+    let python = Worker::python("python", broker, control, dir).unwrap();
+    let rust = Worker::hello(broker, control, "rust", 1, Duration::ZERO, dir).unwrap();
+    stack.wait_serving("/");
+
+    let port = stack.gateway.port();
+    let (mut from_python, mut from_rust) = (0, 0);
+    for i in 0..40 {
+        let answer = send(port, Method::Get, &format!("/mixed/{i}"), b"").unwrap();
+        assert_eq!(answer.status, 200, "{answer:?}; {}", python.logs());
+        assert!(
+            answer.body.contains(&format!("GET /mixed/{i} (conn ")),
+            "{answer:?}"
+        );
+        if answer.worker.as_deref() == Some("rust") {
+            from_rust += 1;
+        } else if answer
+            .body
+            .starts_with("Hello from Scale0's Python worker.")
+        {
+            from_python += 1;
+        }
+    }
+    assert_eq!(
+        from_python + from_rust,
+        40,
+        "every answer from one of the two"
+    );
+    assert!(
+        from_python > 0 && from_rust > 0,
+        "LRU used both: {from_python} / {from_rust}"
+    );
+    let status = stack.broker.status().unwrap();
+    let mut identities = worker_identities(&status);
+    identities.sort();
+    let mut expected = vec![python.identity().to_owned(), rust.identity().to_owned()];
+    expected.sort();
+    assert_eq!(identities, expected);
+    assert_eq!(status["counters"]["malformed_messages"], 0, "{status}");
+    assert_eq!(status["counters"]["failed_502"], 0, "{status}");
+}
