@@ -203,27 +203,22 @@ pub fn encode_into(command: &Command, version: Version, out: &mut Vec<Bytes>) {
             deadline,
             idempotent,
             payload,
-        } if version == Version::V2 => {
-            let deadline = u32::try_from(ms(deadline, 1)).unwrap_or(u32::MAX);
-            let mut fields = Vec::with_capacity(SUBMIT_HEAD + service.as_str().len());
-            fields.extend_from_slice(&request.to_be_bytes());
-            fields.extend_from_slice(&deadline.to_be_bytes());
-            fields.push(u8::from(*idempotent));
-            fields.extend_from_slice(service.as_str().as_bytes());
-            head(SUBMIT, &fields, out);
-            out.push(payload.clone());
-        }
-        Command::Submit {
-            request,
-            service,
-            deadline,
-            idempotent,
-            payload,
         } => {
-            head(SUBMIT, &request.to_be_bytes(), out);
-            out.push(Bytes::copy_from_slice(service.as_str().as_bytes()));
-            out.push(decimal_frame(ms(deadline, 1)));
-            out.push(Bytes::from_static(if *idempotent { b"1" } else { b"0" }));
+            let service = service.as_str().as_bytes();
+            if version == Version::V2 {
+                let deadline = u32::try_from(ms(deadline, 1)).unwrap_or(u32::MAX);
+                let mut fields = Vec::with_capacity(SUBMIT_HEAD + service.len());
+                fields.extend_from_slice(&request.to_be_bytes());
+                fields.extend_from_slice(&deadline.to_be_bytes());
+                fields.push(u8::from(*idempotent));
+                fields.extend_from_slice(service);
+                head(SUBMIT, &fields, out);
+            } else {
+                head(SUBMIT, &request.to_be_bytes(), out);
+                out.push(Bytes::copy_from_slice(service));
+                out.push(decimal_frame(ms(deadline, 1)));
+                out.push(Bytes::from_static(if *idempotent { b"1" } else { b"0" }));
+            }
             out.push(payload.clone());
         }
         Command::Cancel { request } => head(CANCEL, &request.to_be_bytes(), out),
