@@ -17,6 +17,8 @@
 mod error;
 mod field;
 pub mod gateway;
+#[cfg(test)]
+mod golden;
 mod worker;
 
 pub use error::Error;

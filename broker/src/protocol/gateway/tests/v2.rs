@@ -2,20 +2,11 @@
 
 use super::*;
 
-const V2: Version = Version::V2;
-
-fn frames(frames: &[&[u8]]) -> Vec<Vec<u8>> {
-    frames.iter().map(|f| f.to_vec()).collect()
-}
+use crate::protocol::golden::{frames, golden_v2};
 
 /// encode_version(command, V2) == expected and decode_versioned(expected) == (V2, command).
 fn golden(command: &Command, expected: &[&[u8]]) {
-    let encoded = encode_version(command, V2);
-    assert_eq!(
-        encoded.iter().map(|f| f.as_ref()).collect::<Vec<_>>(),
-        expected
-    );
-    assert_eq!(decode_versioned(expected).unwrap(), (V2, command.clone()));
+    golden_v2(command, expected, encode_version, |f| decode_versioned(f));
 }
 
 fn submit(deadline: Option<Duration>) -> Command {
