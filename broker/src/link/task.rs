@@ -1,5 +1,9 @@
-//! The standalone link's task: owns the DEALER, speaks S0G/2 (and understands S0G/1), watches the
-//! broker's liveness.
+//! The standalone link's task: owns the DEALER, speaks S0G/2 (S0G/1 to a broker from before S0G/2),
+//! watches the broker's liveness.
+//!
+//! Version: until the broker has answered since the last (re)connect, HEARTBEATs alternate between S0G/2
+//! and S0G/1 (a broker from before S0G/2 drops S0G/2 as malformed and answers only the S0G/1 ones);
+//! the version of the first message heard from the broker is then kept for everything sent.
 //!
 //! One `select!` waits for a message from the gateway, the socket and the next timer (heartbeat, expiry
 //! sweep, broker silence). Everything for the gateway goes straight to its sink, which never blocks.
@@ -43,6 +47,10 @@ pub(super) struct Task {
     sweep_at: Instant,
     frames: Vec<sockets::Frame>,
     out: Vec<Bytes>,
+    /// The version everything is sent in: the broker's, once it has answered.
+    version: Version,
+    /// Version of the next HEARTBEAT while the broker has not answered yet.
+    probe: Version,
 }
 
 impl Task {
@@ -73,6 +81,8 @@ impl Task {
             sweep_at: now,
             frames: Vec::new(),
             out: Vec::new(),
+            version: Version::V2,
+            probe: Version::V2,
         })
     }
 
@@ -136,7 +146,17 @@ impl Task {
         let now = Instant::now();
         if now >= self.heartbeat_at {
             let interval = self.settings.heartbeat_interval;
-            let next = if self.send(&Command::Heartbeat) {
+            let sent = if self.up {
+                self.send(&Command::Heartbeat)
+            } else {
+                let version = self.probe;
+                self.probe = match version {
+                    Version::V2 => Version::V1,
+                    Version::V1 => Version::V2,
+                };
+                self.send_in(&Command::Heartbeat, version)
+            };
+            let next = if sent {
                 interval
             } else {
                 interval.min(PROBE_INTERVAL)
@@ -180,6 +200,7 @@ impl Task {
         let now = Instant::now();
         self.heard_at = now;
         self.heartbeat_at = now;
+        self.probe = Version::V2;
     }
 
     fn read_socket(&mut self) {
@@ -198,8 +219,8 @@ impl Task {
     }
 
     fn on_socket_message(&mut self) {
-        let command = match gateway::decode(&self.frames) {
-            Ok(command) => command,
+        let (version, command) = match gateway::decode_versioned(&self.frames) {
+            Ok(decoded) => decoded,
             Err(error) => return tracing::debug!(%error, "malformed message from the broker"),
         };
         if command == Command::Disconnect {
@@ -209,7 +230,8 @@ impl Task {
         self.heard_at = Instant::now();
         if !self.up {
             self.up = true;
-            tracing::info!(endpoint = %self.endpoint, "broker up");
+            self.version = version;
+            tracing::info!(endpoint = %self.endpoint, ?version, "broker up");
             self.deliver(FromBroker::Up);
         }
         match command {
@@ -237,8 +259,13 @@ impl Task {
     /// Sends one command without waiting; `false` when the socket would not take it (no connection to
     /// the broker, or its queue is full).
     fn send(&mut self, command: &Command) -> bool {
+        self.send_in(command, self.version)
+    }
+
+    /// Like [`Task::send`], in the given version.
+    fn send_in(&mut self, command: &Command, version: Version) -> bool {
         self.out.clear();
-        gateway::encode_into(command, Version::V2, &mut self.out);
+        gateway::encode_into(command, version, &mut self.out);
         match self.socket.try_send_multipart(&self.out) {
             Ok(()) => true,
             Err(zmq_async::Error::WouldBlock) => false,

@@ -10,10 +10,12 @@ use tokio::time::timeout;
 
 use super::*;
 use crate::protocol::gateway::{self, Command, FailReason, FailStatus};
+use crate::protocol::Version;
 use crate::runtime::sockets::MAX_FRAMES;
 use crate::zmq_async::AsyncSocket;
 
 mod sink;
+mod versions;
 
 const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -60,13 +62,18 @@ impl FakeBroker {
     }
 
     async fn recv(&mut self) -> Command {
+        self.recv_versioned().await.1
+    }
+
+    /// The link's next message and the version it was framed in.
+    async fn recv_versioned(&mut self) -> (Version, Command) {
         let frames = timeout(DEADLINE, self.socket.recv_multipart(MAX_FRAMES))
             .await
             .expect("the link sent nothing")
             .unwrap();
         assert_eq!(&frames[0][..], b"gw-1", "routing identity = sender id");
         let frames: Vec<&[u8]> = frames[1..].iter().map(|f| &f[..]).collect();
-        gateway::decode(&frames).unwrap()
+        gateway::decode_versioned(&frames).unwrap()
     }
 
     /// Waits for the link's next HEARTBEAT, skipping nothing else.
@@ -75,8 +82,12 @@ impl FakeBroker {
     }
 
     fn send(&self, command: &Command) {
+        self.send_in(command, Version::V1);
+    }
+
+    fn send_in(&self, command: &Command, version: Version) {
         let mut frames = vec![Bytes::from_static(b"gw-1")];
-        frames.extend(gateway::encode(command));
+        frames.extend(gateway::encode_version(command, version));
         self.socket.try_send_multipart(&frames).unwrap();
     }
 }

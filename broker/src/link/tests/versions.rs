@@ -1,0 +1,56 @@
+//! Which version the link speaks: S0G/2 to a broker that answers it, S0G/1 to one from before S0G/2.
+
+use super::*;
+
+/// Waits for the link's first SUBMIT (skipping heartbeats) and returns its version.
+async fn submit_version(broker: &mut FakeBroker) -> Version {
+    loop {
+        match broker.recv_versioned().await {
+            (_, Command::Heartbeat) => continue,
+            (version, Command::Submit { request: 9, .. }) => return version,
+            other => panic!("expected SUBMIT, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_broker_answering_s0g2_gets_s0g2() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
+    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings())
+        .await
+        .unwrap()
+        .split();
+    let (version, first) = broker.recv_versioned().await;
+    assert_eq!((version, first), (Version::V2, Command::Heartbeat));
+    broker.send_in(&Command::Heartbeat, Version::V2);
+    assert_eq!(next(&mut rx).await, FromBroker::Up);
+    tx.send(submit(9)).await.unwrap();
+    assert_eq!(submit_version(&mut broker).await, Version::V2);
+}
+
+#[tokio::test]
+async fn a_broker_from_before_s0g2_is_probed_in_s0g1_and_spoken_to_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
+    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings())
+        .await
+        .unwrap()
+        .split();
+    // An old broker drops what it cannot decode (S0G/2) and answers the S0G/1 HEARTBEAT.
+    let mut dropped = 0;
+    loop {
+        match broker.recv_versioned().await {
+            (Version::V2, _) => dropped += 1,
+            (Version::V1, Command::Heartbeat) => break,
+            other => panic!("expected a HEARTBEAT, got {other:?}"),
+        }
+    }
+    assert!(dropped >= 1, "the first HEARTBEAT is S0G/2");
+    broker.send_in(&Command::Heartbeat, Version::V1);
+    assert_eq!(next(&mut rx).await, FromBroker::Up);
+    tx.send(submit(9)).await.unwrap();
+    assert_eq!(submit_version(&mut broker).await, Version::V1);
+}
