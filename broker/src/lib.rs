@@ -47,6 +47,7 @@
 pub mod control;
 pub mod engine;
 mod envelope;
+pub mod idmap;
 pub mod link;
 pub mod protocol;
 pub mod runtime;

@@ -10,7 +10,7 @@
 
 mod handler_held;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -18,6 +18,7 @@ use bytes::Bytes;
 use super::slab::{Key, Slab};
 use super::timers::Timers;
 use crate::envelope::HeaderFormat;
+use crate::idmap::{id_map, IdMap};
 
 /// Where a request is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,8 +102,8 @@ pub(crate) struct Request {
 /// Requests by key plus indexes and deadlines.
 pub(crate) struct Requests {
     slab: Slab<Request>,
-    by_gateway: HashMap<(Key, u64), Key>,
-    unstarted: HashMap<(Key, u32), Key>,
+    by_gateway: IdMap<(Key, u64), Key>,
+    unstarted: IdMap<(Key, u32), Key>,
     handler_held: BTreeSet<(Key, u32, Key)>,
     deadlines: Timers<Key>,
 }
@@ -112,8 +113,8 @@ impl Requests {
     pub(crate) fn new(limit: usize) -> Self {
         Requests {
             slab: Slab::new(limit),
-            by_gateway: HashMap::new(),
-            unstarted: HashMap::new(),
+            by_gateway: id_map(),
+            unstarted: id_map(),
             handler_held: BTreeSet::new(),
             deadlines: Timers::new(),
         }

@@ -6,10 +6,11 @@
 //! when its expiry passes (its deadline plus one broker-silence period: by then the broker has either
 //! failed it or been declared down, so an entry that old only means a message was lost).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use crate::envelope;
+use crate::idmap::{id_map, IdMap};
 
 /// One outstanding request.
 #[derive(Debug, Clone, Copy)]
@@ -26,8 +27,8 @@ pub(crate) struct Full;
 /// connection (pipelined HTTP/1.1 answers in order).
 #[derive(Debug)]
 pub(crate) struct Outstanding {
-    by_request: HashMap<u64, Entry>,
-    by_conn: HashMap<u32, VecDeque<u64>>,
+    by_request: IdMap<u64, Entry>,
+    by_conn: IdMap<u32, VecDeque<u64>>,
     limit: usize,
 }
 
@@ -35,8 +36,8 @@ impl Outstanding {
     /// An empty table holding at most `limit` requests.
     pub(crate) fn new(limit: usize) -> Self {
         Outstanding {
-            by_request: HashMap::new(),
-            by_conn: HashMap::new(),
+            by_request: id_map(),
+            by_conn: id_map(),
             limit,
         }
     }

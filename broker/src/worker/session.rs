@@ -8,13 +8,13 @@
 //! it) starts a new one, and replies and DONEs a user thread sends for a job of an older epoch are
 //! dropped, because the broker has already failed or re-dispatched those requests.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use crate::idmap::{id_map, IdMap};
 use crate::protocol::{Command, HeartbeatTiming, RequestId, ServiceName, Version};
 
 mod incoming;
@@ -119,7 +119,7 @@ pub(crate) struct Session {
     backoff: Backoff,
     link: Link,
     phase: Phase,
-    held: HashMap<RequestId, Held>,
+    held: IdMap<RequestId, Held>,
     epoch: u64,
     last_heard: Instant,
     next_heartbeat: Instant,
@@ -146,7 +146,7 @@ impl Session {
             backoff: Backoff::new(backoff.0, backoff.1),
             link: Link::Closed { until: now },
             phase: Phase::Serving,
-            held: HashMap::new(),
+            held: id_map(),
             epoch: 0,
             last_heard: now,
             next_heartbeat: now,

@@ -6,11 +6,11 @@
 //! single thread it is never contended, and nothing ever waits while
 //! holding it.
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
+use scale0_broker::idmap::IdMap;
 use scale0_broker::link::{Deliver, Delivery, FromBroker, ToBroker};
 use tokio::sync::mpsc;
 
@@ -37,8 +37,8 @@ struct State {
     to_broker: Option<mpsc::Sender<ToBroker>>,
     /// The last request id given; ids start at 1 and are never reused.
     last_request: u64,
-    by_request: HashMap<u64, u64>,
-    by_conn: HashMap<u64, u64>,
+    by_request: IdMap<u64, u64>,
+    by_conn: IdMap<u64, u64>,
 }
 
 /// One submit, as a handle passes it in.
