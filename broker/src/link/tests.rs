@@ -92,6 +92,33 @@ impl FakeBroker {
     }
 }
 
+/// A fake broker on an ipc endpoint in a temp dir and a link connected to it. Bind `_dir` and `_ctx` by
+/// name when destructuring: `..` would drop them (and the endpoint's directory) at once.
+struct Linked {
+    _dir: TempDir,
+    _ctx: zmq::Context,
+    broker: FakeBroker,
+    tx: mpsc::Sender<ToBroker>,
+    rx: mpsc::Receiver<FromBroker>,
+}
+
+async fn linked() -> Linked {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let broker = FakeBroker::bind(&ctx, &ipc(&dir));
+    let (tx, rx) = connect(&ipc(&dir), "gw-1", settings())
+        .await
+        .unwrap()
+        .split();
+    Linked {
+        _dir: dir,
+        _ctx: ctx,
+        broker,
+        tx,
+        rx,
+    }
+}
+
 async fn next(rx: &mut mpsc::Receiver<FromBroker>) -> FromBroker {
     timeout(DEADLINE, rx.recv())
         .await
@@ -139,13 +166,13 @@ async fn a_submit_with_no_broker_fails_at_once_with_503() {
 
 #[tokio::test]
 async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let ctx = zmq::Context::new();
-    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
-    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings())
-        .await
-        .unwrap()
-        .split();
+    let Linked {
+        _dir,
+        _ctx,
+        mut broker,
+        tx,
+        mut rx,
+    } = linked().await;
     broker.heartbeat_from_link().await;
     broker.send(&Command::Heartbeat);
     assert_eq!(next(&mut rx).await, FromBroker::Up);

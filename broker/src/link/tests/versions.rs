@@ -15,13 +15,13 @@ async fn submit_version(broker: &mut FakeBroker) -> Version {
 
 #[tokio::test]
 async fn a_broker_answering_s0g2_gets_s0g2() {
-    let dir = tempfile::tempdir().unwrap();
-    let ctx = zmq::Context::new();
-    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
-    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings())
-        .await
-        .unwrap()
-        .split();
+    let Linked {
+        _dir,
+        _ctx,
+        mut broker,
+        tx,
+        mut rx,
+    } = linked().await;
     let (version, first) = broker.recv_versioned().await;
     assert_eq!((version, first), (Version::V2, Command::Heartbeat));
     broker.send_in(&Command::Heartbeat, Version::V2);
@@ -32,13 +32,13 @@ async fn a_broker_answering_s0g2_gets_s0g2() {
 
 #[tokio::test]
 async fn a_broker_from_before_s0g2_is_probed_in_s0g1_and_spoken_to_in_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let ctx = zmq::Context::new();
-    let mut broker = FakeBroker::bind(&ctx, &ipc(&dir));
-    let (tx, mut rx) = connect(&ipc(&dir), "gw-1", settings())
-        .await
-        .unwrap()
-        .split();
+    let Linked {
+        _dir,
+        _ctx,
+        mut broker,
+        tx,
+        mut rx,
+    } = linked().await;
     // An old broker drops what it cannot decode (S0G/2) and answers the S0G/1 HEARTBEAT.
     let mut dropped = 0;
     loop {
