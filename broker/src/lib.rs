@@ -53,3 +53,4 @@ pub mod protocol;
 pub mod runtime;
 pub mod worker;
 pub mod zmq_async;
+pub mod zmtp;

@@ -177,6 +177,8 @@ pub struct LinkSettings {
     pub retry_after: Duration,
     /// High-water mark of the DEALER, both ways. Default 10 000 messages.
     pub hwm: Hwm,
+    /// What carries the DEALER: Scale0's own ZMTP (the default) or libzmq.
+    pub transport: crate::runtime::Transport,
 }
 
 impl Default for LinkSettings {
@@ -188,6 +190,7 @@ impl Default for LinkSettings {
             max_outstanding: 1 << 16,
             retry_after: Duration::from_secs(1),
             hwm: crate::runtime::sockets::hwm(crate::runtime::sockets::GATEWAY_HWM),
+            transport: crate::runtime::Transport::default(),
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod sockets;
 mod standalone;
 #[cfg(test)]
 mod tests;
+pub(crate) mod transport;
 
 use std::time::Duration;
 
@@ -45,6 +46,8 @@ use handlers::Handlers;
 
 pub use handlers::{HandlerEndpoints, HandlerService};
 pub use standalone::run_standalone;
+use transport::RouterSocket;
+pub use transport::Transport;
 
 /// Where the broker binds, and its engine's configuration.
 #[derive(Debug, Clone)]
@@ -63,6 +66,8 @@ pub struct Settings {
     /// How long a shutdown lets requests in progress finish (new submits get 503 meanwhile) before
     /// failing the rest. Usually [`DEFAULT_DRAIN_GRACE`].
     pub drain_grace: Duration,
+    /// What carries the worker and gateway ROUTERs: Scale0's own ZMTP (the default) or libzmq.
+    pub transport: Transport,
 }
 
 /// [`Settings::drain_grace`] unless set otherwise.
@@ -78,6 +83,7 @@ impl Settings {
             engine: engine::Config::default(),
             handlers: Vec::new(),
             drain_grace: DEFAULT_DRAIN_GRACE,
+            transport: Transport::default(),
         }
     }
 }
@@ -155,8 +161,8 @@ pub struct Broker {
     engine: Engine,
     /// Kept so the sockets' context outlives them.
     _ctx: zmq::Context,
-    workers: AsyncSocket,
-    gateways: Option<AsyncSocket>,
+    workers: RouterSocket,
+    gateways: Option<RouterSocket>,
     control: Option<AsyncSocket>,
     handlers: Handlers,
     embedded: Embedded,
@@ -185,13 +191,14 @@ impl Broker {
             .collect::<Result<Vec<HandlerId>, _>>()?;
         let ctx = zmq::Context::new();
         let socket = |role| move |source| Error::Socket { role, source };
-        let workers = sockets::router(&ctx, &settings.workers, sockets::hwm(sockets::WORKER_HWM))
-            .map_err(socket("workers"))?;
+        let router = |endpoint: &str, hwm: u32| {
+            RouterSocket::bind(&ctx, endpoint, sockets::hwm(hwm), settings.transport)
+        };
+        let workers = router(&settings.workers, sockets::WORKER_HWM).map_err(socket("workers"))?;
         let gateways = match &settings.gateways {
-            Some(endpoint) => Some(
-                sockets::router(&ctx, endpoint, sockets::hwm(sockets::GATEWAY_HWM))
-                    .map_err(socket("gateways"))?,
-            ),
+            Some(endpoint) => {
+                Some(router(endpoint, sockets::GATEWAY_HWM).map_err(socket("gateways"))?)
+            }
             None => None,
         };
         let control = match &settings.control {
@@ -199,14 +206,17 @@ impl Broker {
             None => None,
         };
         let handlers = Handlers::bind(&ctx, &settings.handlers, &ids)?;
-        let bound = |s: &AsyncSocket, role| s.last_endpoint().map_err(socket(role));
+        let bound = |s: &RouterSocket, role| s.endpoint().map_err(socket(role));
         let endpoints = Endpoints {
             workers: bound(&workers, "workers")?,
             gateways: gateways
                 .as_ref()
                 .map(|s| bound(s, "gateways"))
                 .transpose()?,
-            control: control.as_ref().map(|s| bound(s, "control")).transpose()?,
+            control: control
+                .as_ref()
+                .map(|s| s.last_endpoint().map_err(socket("control")))
+                .transpose()?,
             handlers: handlers.endpoints()?,
         };
         tracing::info!(?endpoints, "broker bound");

@@ -95,6 +95,17 @@ pub enum Error {
         #[source]
         source: zmq::Error,
     },
+    /// Binding `endpoint` with Scale0's own ZMTP sockets ([`crate::zmtp`]) failed.
+    #[error("{op} {endpoint:?} failed: {source}")]
+    Native {
+        /// `bind`.
+        op: &'static str,
+        /// The endpoint from configuration.
+        endpoint: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// `try_send`/`try_recv` could not proceed without waiting (send queue full, no peer, or
     /// nothing to receive); callers may shed load on it.
     #[error("the zmq operation would block")]

@@ -79,6 +79,10 @@ pub struct BrokerArgs {
     /// Requests that may wait per service while no worker slot is free.
     #[arg(long, default_value_t = 1000)]
     pub max_queue: usize,
+    /// What carries the worker and gateway sockets: native (Scale0's own ZMTP on tcp:// and ipc://) or
+    /// libzmq.
+    #[arg(long, default_value = "native")]
+    pub transport: scale0_broker::runtime::Transport,
     /// A service backed by Mongrel2-style handlers: SERVICE=SEND_SPEC,RECV_SPEC,MAX_OUTSTANDING
     /// (the broker binds PUSH at SEND_SPEC and SUB at RECV_SPEC). Repeatable.
     #[arg(long = "handler", value_parser = parse_handler)]

@@ -65,6 +65,7 @@ fn run(command: Command) -> anyhow::Result<()> {
                 control: (args.control != "none").then_some(args.control),
                 engine,
                 drain_grace: scale0_broker::runtime::DEFAULT_DRAIN_GRACE,
+                transport: args.transport,
                 handlers: args
                     .handlers
                     .into_iter()

@@ -267,6 +267,7 @@ async fn connect_broker(
                 control: control.as_ref().map(|c| c.as_str().to_owned()),
                 engine,
                 drain_grace: scale0_broker::runtime::DEFAULT_DRAIN_GRACE,
+                transport: broker.transport,
                 handlers: handlers
                     .iter()
                     .map(|h| scale0_broker::runtime::HandlerService {
@@ -292,6 +293,7 @@ async fn connect_broker(
             let settings = scale0_broker::link::LinkSettings {
                 heartbeat_interval: broker.heartbeat_interval,
                 liveness: broker.liveness,
+                transport: broker.transport,
                 ..Default::default()
             };
             let sink = routes.clone();

@@ -20,7 +20,8 @@ use super::{FromBroker, LinkSettings, Outstanding, Sink, ToBroker, REASON_BROKER
 use crate::protocol::gateway::{self, Command};
 use crate::protocol::Version;
 use crate::runtime::sockets;
-use crate::zmq_async::{self, AsyncSocket};
+use crate::runtime::transport::DealerSocket;
+use crate::zmq_async;
 
 /// Messages read from the socket per wake before other work gets a turn.
 const BATCH: usize = 256;
@@ -34,7 +35,7 @@ pub(super) struct Task {
     endpoint: String,
     sender_id: Bytes,
     settings: LinkSettings,
-    socket: AsyncSocket,
+    socket: DealerSocket,
     from_gateway: mpsc::Receiver<ToBroker>,
     sink: Sink,
     /// Set when the sink said the gateway is gone: the task ends.
@@ -63,7 +64,7 @@ impl Task {
         sink: Sink,
     ) -> Result<Self, zmq_async::Error> {
         let ctx = zmq::Context::new();
-        let socket = sockets::gateway_dealer(&ctx, endpoint, &sender_id, settings.hwm)?;
+        let socket = Self::dealer(&ctx, endpoint, &sender_id, &settings)?;
         let now = Instant::now();
         Ok(Task {
             ctx,
@@ -86,6 +87,15 @@ impl Task {
         })
     }
 
+    fn dealer(
+        ctx: &zmq::Context,
+        endpoint: &str,
+        sender_id: &[u8],
+        settings: &LinkSettings,
+    ) -> Result<DealerSocket, zmq_async::Error> {
+        DealerSocket::connect(ctx, endpoint, sender_id, settings.hwm, settings.transport)
+    }
+
     /// Runs until the gateway drops its sender or the sink says it is gone.
     pub(super) async fn run(mut self) {
         let timer = tokio::time::sleep_until(self.next_timer());
@@ -98,8 +108,8 @@ impl Task {
             tokio::select! {
                 biased;
                 () = &mut timer => self.on_timer(),
-                ready = self.socket.ready(zmq::POLLIN) => match ready {
-                    Ok(_) => self.read_socket(),
+                ready = self.socket.readable() => match ready {
+                    Ok(()) => self.read_socket(),
                     Err(error) => {
                         tracing::warn!(%error, "gateway link socket failed; reconnecting");
                         self.reconnect();
@@ -188,12 +198,7 @@ impl Task {
 
     /// Replaces the socket, dropping whatever it still queued for a broker that did not answer.
     fn reconnect(&mut self) {
-        match sockets::gateway_dealer(
-            &self.ctx,
-            &self.endpoint,
-            &self.sender_id,
-            self.settings.hwm,
-        ) {
+        match Self::dealer(&self.ctx, &self.endpoint, &self.sender_id, &self.settings) {
             Ok(socket) => self.socket = socket,
             Err(error) => tracing::warn!(%error, "gateway link could not reopen its socket"),
         }
@@ -208,7 +213,7 @@ impl Task {
             if self.gone {
                 return;
             }
-            match sockets::try_recv_multipart(&self.socket, &mut self.frames) {
+            match self.socket.try_recv_multipart(&mut self.frames) {
                 Ok(true) => self.on_socket_message(),
                 Ok(false) => return,
                 Err(error) => {

@@ -6,6 +6,7 @@
 //! readiness once each (so a busy pair is read in one pass), and then waits on their notification fds
 //! without checking again; nothing that arrives is missed, at worst it is read one pass later.
 
+use super::transport::RouterSocket;
 use crate::zmq_async::{self, AsyncSocket};
 
 /// Passes between reads of the control socket when it has not signalled (its reads are otherwise
@@ -43,6 +44,16 @@ pub(super) async fn drained_readable(
 ) -> Result<zmq::PollEvents, zmq_async::Error> {
     match socket {
         Some(socket) => socket.ready_after_drain(zmq::POLLIN).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits until an optional ROUTER, checked just before, is readable; never resolves without one.
+pub(super) async fn router_readable(
+    socket: Option<&mut RouterSocket>,
+) -> Result<(), zmq_async::Error> {
+    match socket {
+        Some(socket) => socket.readable().await,
         None => std::future::pending().await,
     }
 }

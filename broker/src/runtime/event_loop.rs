@@ -7,13 +7,14 @@ use bytes::Bytes;
 use tokio::time::Sleep;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
-use super::due::{drained_readable, Due, CONTROL_EVERY};
+use super::due::{drained_readable, router_readable, Due, CONTROL_EVERY};
 use super::embedded::Embedded;
 use super::handlers::Handlers;
 use super::sockets::{self, Frame};
+use super::transport::{Got, RouterSocket};
 use super::{Broker, Error, IoCounters};
 use crate::control;
-use crate::engine::{Action, Engine, HandlerId};
+use crate::engine::{Action, Engine, Event, HandlerId};
 use crate::link::ToBroker;
 use crate::protocol::{gateway, RequestId};
 use crate::zmq_async::{self, AsyncSocket};
@@ -31,8 +32,8 @@ pub(super) fn now() -> Instant {
 pub(super) struct Loop {
     pub(super) engine: Engine,
     _ctx: zmq::Context,
-    pub(super) workers: AsyncSocket,
-    pub(super) gateways: Option<AsyncSocket>,
+    pub(super) workers: RouterSocket,
+    pub(super) gateways: Option<RouterSocket>,
     control: Option<AsyncSocket>,
     pub(super) handlers: Handlers,
     pub(super) embedded: Embedded,
@@ -169,11 +170,9 @@ impl Loop {
         // then skip): when both are busy, as in standalone mode, one pass reads both instead of one
         // pass and one wait per socket.
         let failed = |role| move |source| Error::Socket { role, source };
-        let workers_in = self.workers.events_now().map_err(failed("workers"))?;
-        self.due.workers = workers_in.contains(zmq::POLLIN);
+        self.due.workers = self.workers.has_input().map_err(failed("workers"))?;
         if let Some(gateways) = &self.gateways {
-            let gateways_in = gateways.events_now().map_err(failed("gateways"))?;
-            self.due.gateways = gateways_in.contains(zmq::POLLIN);
+            self.due.gateways = gateways.has_input().map_err(failed("gateways"))?;
         }
         if self.due.workers || self.due.gateways {
             return Ok(None);
@@ -189,11 +188,11 @@ impl Loop {
         } = self;
         tokio::select! {
             () = cancelled, if !draining => Ok(None),
-            ready = workers.ready_after_drain(zmq::POLLIN) => {
+            ready = workers.readable() => {
                 due.workers = true;
-                ready.map(|_| None).map_err(failed("workers"))
+                ready.map(|()| None).map_err(failed("workers"))
             }
-            ready = drained_readable(gateways.as_mut()) => {
+            ready = router_readable(gateways.as_mut()) => {
                 due.gateways = true;
                 ready.map(|_| None).map_err(failed("gateways"))
             }
@@ -209,11 +208,20 @@ impl Loop {
 
     fn read_workers(&mut self, now: Instant) -> Result<bool, Error> {
         for _ in 0..BATCH {
-            if !self.receive(Source::Workers)? {
-                return Ok(false);
-            }
-            if let Some((identity, frames)) = self.frames.split_first() {
-                let identity = identity.as_ref();
+            let got = self.receive(Source::Workers)?;
+            let Some((identity, frames)) = self.frames.split_first() else {
+                if got == Got::Nothing {
+                    return Ok(false);
+                }
+                continue;
+            };
+            let identity = identity.as_ref();
+            if got == Got::Gone {
+                // The worker's connection closed (killed, crashed, or a clean exit after
+                // DISCONNECT): what it held fails or is retried now, not after its heartbeats lapse.
+                let event = Event::WorkerDisconnect { worker: identity };
+                self.engine.handle(event, now, &mut self.out);
+            } else {
                 self.engine
                     .handle_worker_frames(identity, frames, now, &mut self.out);
             }
@@ -221,17 +229,18 @@ impl Loop {
         Ok(true)
     }
 
-    /// Receives one message from a socket into `frames`; `false` when none is waiting.
-    pub(super) fn receive(&mut self, source: Source) -> Result<bool, Error> {
+    /// Receives one message from a socket into `frames` (or the identity of a peer that left).
+    pub(super) fn receive(&mut self, source: Source) -> Result<Got, Error> {
         let (socket, role) = match source {
-            Source::Workers => (Some(&self.workers), "workers"),
-            Source::Gateways => (self.gateways.as_ref(), "gateways"),
+            Source::Workers => (Some(&mut self.workers), "workers"),
+            Source::Gateways => (self.gateways.as_mut(), "gateways"),
         };
         let Some(socket) = socket else {
-            return Ok(false);
+            self.frames.clear();
+            return Ok(Got::Nothing);
         };
         loop {
-            match sockets::try_recv_multipart(socket, &mut self.frames) {
+            match socket.try_recv_multipart(&mut self.frames) {
                 Ok(received) => return Ok(received),
                 Err(zmq_async::Error::TooManyFrames { .. }) => self.io.oversized_messages += 1,
                 Err(source) => return Err(Error::Socket { role, source }),

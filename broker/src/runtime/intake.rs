@@ -7,6 +7,7 @@ use bytes::Bytes;
 
 use super::embedded::Received;
 use super::event_loop::{now, Loop, Source, BATCH};
+use super::transport::Got;
 use super::Error;
 use crate::engine::{Action, Event};
 use crate::link::{FromBroker, ToBroker};
@@ -31,13 +32,22 @@ impl Loop {
             return Ok(false);
         }
         for _ in 0..BATCH {
-            if !self.receive(Source::Gateways)? {
-                return Ok(false);
-            }
+            let got = self.receive(Source::Gateways)?;
             let Some((identity, frames)) = self.frames.split_first() else {
+                if got == Got::Nothing {
+                    return Ok(false);
+                }
                 continue;
             };
             let identity = identity.as_ref();
+            if got == Got::Gone {
+                if self.embedded.find(identity).is_none() {
+                    // The gateway's connection closed: its requests are cancelled at once.
+                    let event = Event::GatewayDisconnect { gateway: identity };
+                    self.engine.handle(event, now, &mut self.out);
+                }
+                continue;
+            }
             if self.embedded.find(identity).is_some() {
                 self.io.sender_id_conflicts += 1;
                 tracing::warn!("standalone gateway uses an embedded link's sender id; dropped");

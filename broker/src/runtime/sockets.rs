@@ -172,12 +172,18 @@ pub(crate) fn gateway_dealer(
 }
 
 /// One received message part, viewable as bytes by the codecs (`zmq::Message` derefs to `[u8]` but has
-/// no `AsRef`).
-pub(crate) struct Frame(zmq::Message);
+/// no `AsRef`): libzmq's, or a slice of a native connection's read buffer.
+pub(crate) enum Frame {
+    Zmq(zmq::Message),
+    Bytes(bytes::Bytes),
+}
 
 impl AsRef<[u8]> for Frame {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        match self {
+            Frame::Zmq(message) => message,
+            Frame::Bytes(bytes) => bytes,
+        }
     }
 }
 
@@ -194,13 +200,13 @@ pub(crate) fn try_recv_multipart(
         Err(error) => return Err(error),
     };
     let mut more = first.get_more();
-    frames.push(Frame(first));
+    frames.push(Frame::Zmq(first));
     let mut too_many = false;
     while more {
         let frame = socket.try_recv()?;
         more = frame.get_more();
         if frames.len() < MAX_FRAMES {
-            frames.push(Frame(frame));
+            frames.push(Frame::Zmq(frame));
         } else {
             too_many = true;
         }

@@ -21,6 +21,8 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
+
 use crate::protocol::Command;
 
 use super::outbox::{Outbox, Shared};
@@ -29,8 +31,8 @@ use super::{Error, Job, Settings};
 
 pub use inline::Inline;
 pub(crate) use inline::{offer, serving};
-pub(crate) use socket::open;
-use socket::{frames, recv, send_message, MAX_FRAMES};
+use socket::{frames, MAX_FRAMES};
+pub(crate) use socket::{open, Socket};
 
 /// Messages handled per source per loop turn, so neither the broker nor user threads starve the other.
 const BATCH: usize = 64;
@@ -43,7 +45,7 @@ const MAX_BACKLOG: usize = 64;
 pub(crate) struct Io {
     pub(crate) ctx: zmq::Context,
     /// The socket opened by `Worker::connect` (to report a bad endpoint there), used by the first Open.
-    pub(crate) primed: Option<(String, zmq::Socket)>,
+    pub(crate) primed: Option<(String, Socket)>,
     pub(crate) settings: Settings,
     pub(crate) session: Session,
     /// Bound of the jobs delivered and not yet taken (twice the capacity: requests and cancels).
@@ -67,8 +69,10 @@ impl Drop for StopGuard {
 /// The socket, its backlog of refused sends, and the poll loop.
 struct Loop {
     io: Io,
-    socket: Option<zmq::Socket>,
-    backlog: VecDeque<Vec<zmq::Message>>,
+    socket: Option<Socket>,
+    backlog: VecDeque<Vec<Bytes>>,
+    /// Frames of the message being handled (reused).
+    received: Vec<crate::runtime::sockets::Frame>,
     /// Cleared by [`Action::Stop`].
     running: bool,
     /// The last turn left user requests in the outbox (its batch was full): poll without waiting.
@@ -102,6 +106,7 @@ impl Loop {
             io,
             socket: None,
             backlog: VecDeque::new(),
+            received: Vec::new(),
             running: true,
             pending: false,
             ready,
@@ -131,6 +136,10 @@ impl Loop {
         if woken {
             self.drain_wake();
         }
+        if let Some(socket) = &mut self.socket {
+            socket.progress(readable, writable);
+        }
+        let readable = readable || self.socket.as_ref().is_some_and(Socket::has_input);
         if writable {
             self.flush_backlog();
         }
@@ -139,13 +148,17 @@ impl Loop {
             if !readable || self.backlog.len() >= MAX_BACKLOG {
                 break;
             }
-            let Some(socket) = &self.socket else { break };
-            let Some(frames) = recv(socket) else { break };
-            let mut views: [&[u8]; MAX_FRAMES] = [&[]; MAX_FRAMES];
-            for (view, frame) in views.iter_mut().zip(&frames) {
-                *view = frame;
+            let Some(socket) = &mut self.socket else {
+                break;
+            };
+            if !socket.recv(&mut self.received) {
+                break;
             }
-            let count = frames.len().min(MAX_FRAMES);
+            let mut views: [&[u8]; MAX_FRAMES] = [&[]; MAX_FRAMES];
+            for (view, frame) in views.iter_mut().zip(&self.received) {
+                *view = frame.as_ref();
+            }
+            let count = self.received.len().min(MAX_FRAMES);
             self.io.session.message(&views[..count], now, actions);
             self.perform(actions);
             if !self.running {
@@ -269,9 +282,11 @@ impl Loop {
 
     /// Hands backlogged messages to libzmq until it refuses one (its high-water mark is reached).
     fn flush_backlog(&mut self) {
-        let Some(socket) = &self.socket else { return };
+        let Some(socket) = &mut self.socket else {
+            return;
+        };
         while let Some(fields) = self.backlog.pop_front() {
-            match send_message(socket, fields) {
+            match socket.send_message(fields) {
                 Ok(()) => {}
                 Err(Some(fields)) => return self.backlog.push_front(fields),
                 Err(None) => {}
@@ -283,6 +298,8 @@ impl Loop {
     /// flushes them while the socket closes.
     fn flush_on_exit(&mut self) {
         self.flush_backlog();
-        self.socket = None;
+        if let Some(socket) = self.socket.take() {
+            socket.close(self.io.settings.linger);
+        }
     }
 }

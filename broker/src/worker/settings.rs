@@ -39,6 +39,9 @@ pub struct Settings {
     /// Grace period of the shutdown started when the last [`Worker`](super::Worker) handle is dropped
     /// without [`Worker::shutdown`](super::Worker::shutdown).
     pub drop_grace: Duration,
+    /// What carries the DEALER: Scale0's own ZMTP (the default, for `tcp://` and `ipc://`: no libzmq
+    /// I/O thread) or libzmq (any endpoint libzmq takes).
+    pub transport: crate::runtime::Transport,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             max_message_size: mongrel2_compat::request::MAX_FRAME_LEN + (1 << 20),
             outbox: 1024,
             drop_grace: Duration::from_secs(5),
+            transport: crate::runtime::Transport::default(),
         }
     }
 }

@@ -189,6 +189,7 @@ pub(crate) struct RawBroker {
     pub heartbeat_interval: Option<String>,
     pub liveness: Option<u64>,
     pub max_queue: Option<u64>,
+    pub transport: Option<String>,
     #[serde(default)]
     pub handler: Vec<RawBrokerHandler>,
 }

@@ -121,6 +121,9 @@ pub struct Broker {
     pub liveness: u32,
     /// Requests that may wait per service while no worker slot is free.
     pub max_queue: usize,
+    /// What carries the broker's ZeroMQ traffic (worker ROUTER, gateway link): `native` (Scale0's own
+    /// ZMTP, the default) or `libzmq`.
+    pub transport: scale0_broker::runtime::Transport,
 }
 
 /// `[[broker.handler]]`: a service backed by unchanged Mongrel2 handlers: the
@@ -265,8 +268,19 @@ impl Broker {
             0,
             MAX_BROKER_MAX_QUEUE,
         )?;
+        let transport = match &raw.transport {
+            None => scale0_broker::runtime::Transport::default(),
+            Some(name) => name.parse().map_err(|_: String| {
+                check::invalid(
+                    field("broker", "transport"),
+                    name,
+                    "use native (Scale0's own ZMTP) or libzmq",
+                )
+            })?,
+        };
         Ok(Broker {
             mode,
+            transport,
             heartbeat_interval,
             liveness: u32::try_from(liveness).unwrap_or(u32::MAX),
             max_queue: check::to_usize(field("broker", "max_queue"), max_queue)?,

@@ -161,6 +161,28 @@ fn full_config_validates_into_typed_values() {
     assert_eq!(endpoint.as_str(), "tcp://127.0.0.1:5555");
     assert_eq!(broker.liveness, 3);
     assert_eq!(broker.max_queue, 1000);
+    assert_eq!(broker.transport, scale0_broker::runtime::Transport::Native);
+}
+
+#[test]
+fn the_broker_transport_is_native_or_libzmq() {
+    let with = |value: &str| {
+        FULL.replace(
+            "[broker]\nendpoint = \"tcp://127.0.0.1:5555\"",
+            &format!("[broker]\nendpoint = \"tcp://127.0.0.1:5555\"\ntransport = {value}"),
+        )
+    };
+    let libzmq = Config::from_toml_str(&with("\"libzmq\"")).unwrap();
+    assert_eq!(
+        libzmq.broker.unwrap().transport,
+        scale0_broker::runtime::Transport::Libzmq
+    );
+    let error = Config::from_toml_str(&with("\"zeromq\"")).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("broker.transport") && message.contains("libzmq"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Workers that die: silent ones are expired by liveness, closed ones are found by the ROUTER.
 
 use super::*;
+use crate::runtime::Transport;
 
 #[tokio::test]
 async fn a_worker_that_stops_heartbeating_loses_its_request_to_another_worker() {
@@ -40,13 +41,15 @@ async fn a_worker_that_stops_heartbeating_loses_its_request_to_another_worker() 
     broker.stop().await;
 }
 
-#[tokio::test]
-async fn a_worker_whose_socket_closed_is_unregistered_when_the_router_cannot_reach_it() {
+/// Submits a non-idempotent request, lets `worker` take it, drops the worker's socket, and expects the
+/// 502 long before liveness (10 s here) could explain it. Returns the broker's status afterwards.
+async fn closed_worker_fails_its_request(transport: Transport) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let ctx = zmq::Context::new();
     let mut settings = settings(&dir);
     settings.engine.liveness = 100;
     settings.control = Some(ipc(&dir, "control"));
+    settings.transport = transport;
     let (broker, links) = Running::start(settings, &["gw-1"]).await;
     let (tx, mut rx) = links.into_iter().next().unwrap().split();
     expect_up(&mut rx).await;
@@ -61,7 +64,6 @@ async fn a_worker_whose_socket_closed_is_unregistered_when_the_router_cannot_rea
     tx.send(not_idempotent).await.unwrap();
     worker.request().await;
     drop(worker);
-    // Liveness is 10 s here: only the ROUTER's EHOSTUNREACH on the next heartbeat can explain a quick 502.
     assert_eq!(
         next(&mut rx).await,
         FromBroker::Fail {
@@ -75,7 +77,22 @@ async fn a_worker_whose_socket_closed_is_unregistered_when_the_router_cannot_rea
     let command = crate::control::Command::Status;
     let status = tokio::task::spawn_blocking(move || crate::control::query(&control, &command));
     let status = status.await.unwrap().unwrap();
-    assert_eq!(status["io"]["worker_unreachable"], 1);
     assert_eq!(status["workers"].as_array().map(Vec::len), Some(0));
     broker.stop().await;
+    status
+}
+
+#[tokio::test]
+async fn a_worker_whose_connection_closed_is_unregistered_at_once() {
+    let status = closed_worker_fails_its_request(Transport::Native).await;
+    // The native ROUTER saw the connection end: no send had to fail first.
+    assert_eq!(status["io"]["worker_unreachable"], 0);
+    assert_eq!(status["counters"]["workers_disconnected"], 1);
+}
+
+#[tokio::test]
+async fn with_libzmq_a_closed_worker_is_unregistered_when_the_router_cannot_reach_it() {
+    let status = closed_worker_fails_its_request(Transport::Libzmq).await;
+    // libzmq reports nothing when a peer leaves: the next heartbeat's EHOSTUNREACH found it.
+    assert_eq!(status["io"]["worker_unreachable"], 1);
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::link::{self, LinkSettings};
+use crate::runtime::Transport;
 
 fn link_settings() -> LinkSettings {
     LinkSettings {
@@ -19,16 +20,23 @@ fn with_gateways(dir: &TempDir, gateways: &str) -> Settings {
     }
 }
 
-#[tokio::test]
-async fn a_standalone_link_over_tcp_gets_its_reply_through_the_gateway_router() {
+/// A link over tcp gets its reply through the gateway ROUTER, with the broker's sockets and the link's
+/// DEALER on `broker` and `gateway` transports (each side must talk to the other either way).
+async fn reply_over_tcp(broker: Transport, gateway: Transport) {
     let dir = tempfile::tempdir().unwrap();
     let ctx = zmq::Context::new();
-    let (broker, _) = Running::start(with_gateways(&dir, "tcp://127.0.0.1:*"), &[]).await;
+    let settings = Settings {
+        transport: broker,
+        ..with_gateways(&dir, "tcp://127.0.0.1:*")
+    };
+    let (broker, _) = Running::start(settings, &[]).await;
     let endpoint = broker.endpoints.gateways.clone().unwrap();
     assert!(endpoint.starts_with("tcp://127.0.0.1:") && !endpoint.ends_with('*'));
-    let link = link::connect(&endpoint, "gw-tcp", link_settings())
-        .await
-        .unwrap();
+    let settings = LinkSettings {
+        transport: gateway,
+        ..link_settings()
+    };
+    let link = link::connect(&endpoint, "gw-tcp", settings).await.unwrap();
     let (tx, mut rx) = link.split();
     expect_up(&mut rx).await;
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
@@ -43,6 +51,18 @@ async fn a_standalone_link_over_tcp_gets_its_reply_through_the_gateway_router() 
         FromBroker::Reply(reply_to(&got, "over tcp"))
     );
     broker.stop().await;
+}
+
+#[tokio::test]
+async fn a_standalone_link_over_tcp_gets_its_reply_through_the_gateway_router() {
+    reply_over_tcp(Transport::Native, Transport::Native).await;
+}
+
+#[tokio::test]
+async fn native_and_libzmq_sockets_talk_to_each_other_either_way_round() {
+    reply_over_tcp(Transport::Libzmq, Transport::Libzmq).await;
+    reply_over_tcp(Transport::Native, Transport::Libzmq).await;
+    reply_over_tcp(Transport::Libzmq, Transport::Native).await;
 }
 
 #[tokio::test]

@@ -5,14 +5,20 @@ use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::time::Instant;
 
-use super::{Loop, MAX_BACKLOG};
+use super::{Loop, Socket, MAX_BACKLOG};
 use crate::worker::Error;
 
 impl Loop {
     /// Waits for the socket, the wake fd or the session's next deadline.
     pub(super) fn poll(&self) -> Result<(bool, bool, bool), Error> {
-        let timeout = match self.io.session.next_deadline() {
-            _ if self.pending => 0,
+        let busy = self.pending || self.socket.as_ref().is_some_and(Socket::has_input);
+        let retry = self.socket.as_ref().and_then(Socket::retry_at);
+        let deadline = [self.io.session.next_deadline(), retry]
+            .into_iter()
+            .flatten()
+            .min();
+        let timeout = match deadline {
+            _ if busy => 0,
             None => -1,
             Some(at) => {
                 let left = at.saturating_duration_since(Instant::now());
@@ -30,9 +36,14 @@ impl Loop {
         }
         let mut both;
         let mut alone;
-        let items: &mut [zmq::PollItem<'_>] = match &self.socket {
-            Some(socket) => {
-                both = [wake, socket.as_poll_item(events)];
+        let socket = self.socket.as_ref();
+        let item = match socket.and_then(|s| s.native_fd(events)) {
+            Some((fd, wanted)) => Some(zmq::PollItem::from_fd(fd, wanted)),
+            None => socket.and_then(|s| s.poll_item(events)),
+        };
+        let items: &mut [zmq::PollItem<'_>] = match item {
+            Some(item) => {
+                both = [wake, item];
                 &mut both
             }
             None => {

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use super::{broker, cancel, done, expect_chunks, fast, head, heartbeat, request, Broker, GW};
 use crate::protocol::{Command, RequestId};
-use crate::worker::{Error, Worker};
+use crate::runtime::Transport;
+use crate::worker::{Error, Settings, Worker};
 
 fn job(worker: &Worker) -> crate::worker::Job {
     worker
@@ -27,8 +28,21 @@ fn ready_names_the_services_and_capacity() {
 
 #[test]
 fn a_request_becomes_a_job_whose_reply_and_done_frames_are_exact() {
+    exact_frames(Transport::Native);
+}
+
+#[test]
+fn over_libzmq_too_a_request_becomes_a_job_with_exact_reply_and_done_frames() {
+    exact_frames(Transport::Libzmq);
+}
+
+fn exact_frames(transport: Transport) {
     let (_dir, broker) = broker();
-    let worker = connect(&broker, 1);
+    let settings = Settings {
+        transport,
+        ..fast()
+    };
+    let worker = Worker::connect(&broker.endpoint, &["hello", "echo"], 1, settings).unwrap();
     let identity = broker.accept();
     broker.send(&identity, &request(7));
     let job = job(&worker);

@@ -1,0 +1,158 @@
+//! A DEALER: connects to one ROUTER and keeps connecting.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::conn::{self, In, Incoming, Out};
+use super::{Endpoint, Limits, Received, SendError, RECONNECT_INTERVAL};
+
+/// A connecting DEALER; see the [module docs](super). Dropping it closes the connection.
+pub struct Dealer {
+    shared: Arc<Shared>,
+    stop: CancellationToken,
+}
+
+struct Shared {
+    inbox: Mutex<VecDeque<Incoming>>,
+    input: Notify,
+    inbound: In,
+    out: Out,
+    limits: Limits,
+    /// Handshakes completed, for logs and tests.
+    connections: AtomicU64,
+}
+
+fn lock(shared: &Shared) -> MutexGuard<'_, VecDeque<Incoming>> {
+    shared.inbox.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Dealer {
+    /// Starts connecting to `endpoint` (inside a tokio runtime) with routing identity `identity` (empty:
+    /// the ROUTER picks one). Sends queue until the connection is up.
+    pub fn connect(endpoint: Endpoint, identity: Bytes, limits: Limits) -> Dealer {
+        let shared = Arc::new(Shared {
+            inbox: Mutex::new(VecDeque::new()),
+            input: Notify::new(),
+            inbound: In::default(),
+            out: Out::default(),
+            limits,
+            connections: AtomicU64::new(0),
+        });
+        let stop = CancellationToken::new();
+        tokio::spawn(run(endpoint, identity, shared.clone(), stop.clone()));
+        Dealer { shared, stop }
+    }
+
+    /// Takes the next message into `frames` without waiting.
+    pub fn try_recv(&self, frames: &mut Vec<Bytes>) -> Received {
+        frames.clear();
+        let Some(incoming) = lock(&self.shared).pop_front() else {
+            return Received::Empty;
+        };
+        self.shared.inbound.taken(self.shared.limits.hwm);
+        match incoming {
+            Incoming::Message(message) => {
+                *frames = message;
+                Received::Message
+            }
+            Incoming::TooManyFrames => Received::TooManyFrames,
+            Incoming::Gone(_) => Received::Disconnected,
+        }
+    }
+
+    /// Whether a message is waiting.
+    pub fn has_input(&self) -> bool {
+        !lock(&self.shared).is_empty()
+    }
+
+    /// Waits until a message is waiting (at once if one is).
+    pub async fn readable(&self) {
+        loop {
+            let notified = self.shared.input.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.has_input() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Queues one message; [`SendError::Full`] when [`Limits::hwm`] are waiting.
+    pub fn try_send(&self, frames: &[Bytes]) -> Result<(), SendError> {
+        self.shared.out.push(frames, self.shared.limits.hwm)
+    }
+
+    /// Connections established so far.
+    pub fn connections(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Dealer {
+    /// The connection writes what was queued for up to [`super::LINGER`], then closes.
+    fn drop(&mut self) {
+        self.shared.out.close();
+        super::linger_then_cancel(self.stop.clone());
+    }
+}
+
+async fn run(endpoint: Endpoint, identity: Bytes, shared: Arc<Shared>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = session(&endpoint, &identity, &shared) => {}
+        }
+        if shared.out.is_closed() {
+            return;
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(RECONNECT_INTERVAL) => {}
+        }
+    }
+}
+
+/// One connection, from connect to close.
+async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared) {
+    let (mut read, mut write) = match conn::connect(endpoint).await {
+        Ok(halves) => halves,
+        Err(error) => return tracing::trace!(%error, "zmtp connect failed"),
+    };
+    let limits = shared.limits;
+    let handshake = conn::handshake(
+        &mut read,
+        &mut write,
+        "DEALER",
+        false,
+        Some(identity),
+        limits,
+    )
+    .await;
+    let buf = match handshake {
+        Ok((_, buf)) => buf,
+        Err(error) => return tracing::info!(%error, "zmtp handshake with the broker failed"),
+    };
+    shared.connections.fetch_add(1, Ordering::Relaxed);
+    let mut deliver = |incoming: Incoming| {
+        let mut inbox = lock(shared);
+        let was_empty = inbox.is_empty();
+        inbox.push_back(incoming);
+        drop(inbox);
+        if was_empty {
+            shared.input.notify_one();
+        }
+    };
+    let ended = tokio::select! {
+        ended = conn::read_loop(&mut read, buf, limits, &shared.inbound, &shared.out, &mut deliver) => ended,
+        ended = shared.out.write_loop(&mut write) => ended,
+    };
+    if let Err(error) = ended {
+        tracing::debug!(%error, "zmtp connection to the broker ended");
+    }
+}

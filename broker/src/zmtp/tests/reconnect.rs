@@ -1,0 +1,33 @@
+//! The DEALER's connection: messages queue while it is down, and it comes back after the ROUTER does.
+
+use super::*;
+
+#[tokio::test]
+async fn a_dealer_queues_until_its_router_binds_and_reconnects_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = ipc_in(&dir, "broker.sock");
+    let dealer = Dealer::connect(endpoint.clone(), Bytes::from_static(b"link"), ROOMY);
+    dealer.try_send(&msg(&[b"sent before bind"])).unwrap();
+    let first = Router::bind(&endpoint, ROOMY).unwrap();
+    let queued = recv(&first, "the message queued before the bind").await;
+    assert_eq!(queued, msg(&[b"link", b"sent before bind"]));
+    first.try_send(&msg(&[b"link", b"ack"])).unwrap();
+    assert_eq!(
+        recv(&dealer, "the first router's reply").await,
+        msg(&[b"ack"])
+    );
+    drop(first);
+    let second = Router::bind(&endpoint, ROOMY).unwrap();
+    eventually("the dealer reconnecting to the new router", || {
+        dealer.connections() == 2
+    })
+    .await;
+    dealer.try_send(&msg(&[b"sent after restart"])).unwrap();
+    let after = recv(&second, "the message sent after the restart").await;
+    assert_eq!(after, msg(&[b"link", b"sent after restart"]));
+    second.try_send(&msg(&[b"link", b"ack again"])).unwrap();
+    assert_eq!(
+        recv(&dealer, "the second router's reply").await,
+        msg(&[b"ack again"])
+    );
+}
