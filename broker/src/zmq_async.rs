@@ -95,10 +95,10 @@ pub enum Error {
         #[source]
         source: zmq::Error,
     },
-    /// Binding `endpoint` with Scale0's own ZMTP sockets ([`crate::zmtp`]) failed.
+    /// Binding or connecting `endpoint` with Scale0's own ZMTP sockets ([`crate::zmtp`]) failed.
     #[error("{op} {endpoint:?} failed: {source}")]
     Native {
-        /// `bind`.
+        /// `bind` or `connect`.
         op: &'static str,
         /// The endpoint from configuration.
         endpoint: String,

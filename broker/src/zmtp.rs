@@ -44,6 +44,13 @@ pub use endpoint::{Endpoint, EndpointError};
 pub use router::Router;
 pub use sync_dealer::{SyncDealer, CONNECT_TIMEOUT};
 
+/// The runtime the sockets' tasks run on: the caller's, which must exist.
+fn runtime() -> std::io::Result<tokio::runtime::Handle> {
+    tokio::runtime::Handle::try_current().map_err(|_| {
+        std::io::Error::other("a native ZMTP socket must be opened inside a tokio runtime")
+    })
+}
+
 /// Cancels `stop` after [`LINGER`] (at once outside a runtime), so connections flushing their last
 /// messages end even when a peer stopped reading.
 fn linger_then_cancel(stop: tokio_util::sync::CancellationToken) {
@@ -70,7 +77,7 @@ pub const LINGER: Duration = Duration::from_millis(100);
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bytes read from a connection at a time, at least.
-pub const READ_CHUNK: usize = 64 * 1024;
+pub const READ_CHUNK: usize = 16 * 1024;
 
 /// The bounds of one socket; see the module docs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -193,10 +193,15 @@ impl DealerSocket {
         transport: Transport,
     ) -> Result<DealerSocket, zmq_async::Error> {
         match transport.native(endpoint) {
-            Some(parsed) => Ok(DealerSocket::Native(
-                zmtp::Dealer::connect(parsed, Bytes::copy_from_slice(sender_id), limits(hwm)),
-                Vec::new(),
-            )),
+            Some(parsed) => {
+                zmtp::Dealer::connect(parsed, Bytes::copy_from_slice(sender_id), limits(hwm))
+                    .map(|dealer| DealerSocket::Native(dealer, Vec::new()))
+                    .map_err(|source| zmq_async::Error::Native {
+                        op: "connect",
+                        endpoint: endpoint.to_owned(),
+                        source,
+                    })
+            }
             None => {
                 sockets::gateway_dealer(ctx, endpoint, sender_id, hwm).map(DealerSocket::Libzmq)
             }

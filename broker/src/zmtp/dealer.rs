@@ -1,6 +1,7 @@
 //! A DEALER: connects to one ROUTER and keeps connecting.
 
 use std::collections::VecDeque;
+use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -34,7 +35,9 @@ fn lock(shared: &Shared) -> MutexGuard<'_, VecDeque<Incoming>> {
 impl Dealer {
     /// Starts connecting to `endpoint` (inside a tokio runtime) with routing identity `identity` (empty:
     /// the ROUTER picks one). Sends queue until the connection is up.
-    pub fn connect(endpoint: Endpoint, identity: Bytes, limits: Limits) -> Dealer {
+    pub fn connect(endpoint: Endpoint, identity: Bytes, mut limits: Limits) -> io::Result<Dealer> {
+        limits.hwm = limits.hwm.max(1);
+        let runtime = super::runtime()?;
         let shared = Arc::new(Shared {
             inbox: Mutex::new(VecDeque::new()),
             input: Notify::new(),
@@ -44,8 +47,8 @@ impl Dealer {
             connections: AtomicU64::new(0),
         });
         let stop = CancellationToken::new();
-        tokio::spawn(run(endpoint, identity, shared.clone(), stop.clone()));
-        Dealer { shared, stop }
+        runtime.spawn(run(endpoint, identity, shared.clone(), stop.clone()));
+        Ok(Dealer { shared, stop })
     }
 
     /// Takes the next message into `frames` without waiting.

@@ -60,7 +60,9 @@ enum Listener {
 
 impl Router {
     /// Binds `endpoint` (inside a tokio runtime) and starts accepting.
-    pub fn bind(endpoint: &Endpoint, limits: Limits) -> io::Result<Router> {
+    pub fn bind(endpoint: &Endpoint, mut limits: Limits) -> io::Result<Router> {
+        limits.hwm = limits.hwm.max(1);
+        let runtime = super::runtime()?;
         let (listener, shown) = match endpoint {
             Endpoint::Tcp { host, port } => {
                 let std = std::net::TcpListener::bind((host.as_str(), *port))?;
@@ -90,7 +92,7 @@ impl Router {
         });
         let stop = CancellationToken::new();
         let accepting = stop.child_token();
-        tokio::spawn(accept_loop(
+        runtime.spawn(accept_loop(
             listener,
             shared.clone(),
             accepting.clone(),

@@ -84,7 +84,8 @@ pub struct SyncDealer {
 
 impl SyncDealer {
     /// A DEALER with routing identity `identity` (empty: the ROUTER picks one) that connects at once.
-    pub fn connect(endpoint: Endpoint, identity: Bytes, limits: Limits) -> SyncDealer {
+    pub fn connect(endpoint: Endpoint, identity: Bytes, mut limits: Limits) -> SyncDealer {
+        limits.hwm = limits.hwm.max(1);
         let mut dealer = SyncDealer {
             endpoint,
             identity,

@@ -98,6 +98,15 @@ async fn recv(socket: &impl Socket, what: &str) -> Vec<Bytes> {
     frames
 }
 
+/// Waits for `router` to report that its peer `identity` is gone, within [`DEADLINE`].
+async fn expect_disconnected(router: &Router, identity: &[u8]) {
+    let (received, frames) = next(router, "the news that a peer left").await;
+    assert_eq!(
+        (received, frames),
+        (Received::Disconnected, msg(&[identity]))
+    );
+}
+
 /// Waits until `done` holds, checking every few milliseconds, within [`DEADLINE`].
 async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     let wait = async {

@@ -16,7 +16,7 @@ use super::super::{Error, Settings};
 
 /// The worker's connection to the broker.
 pub(crate) enum Socket {
-    Native(SyncDealer),
+    Native(Box<SyncDealer>),
     Libzmq(zmq::Socket),
 }
 
@@ -34,9 +34,8 @@ pub(crate) fn open(
                 max_frames: MAX_FRAMES,
             };
             let identity = Bytes::from(settings.identity.clone().unwrap_or_default());
-            return Ok(Socket::Native(SyncDealer::connect(
-                parsed, identity, limits,
-            )));
+            let dealer = SyncDealer::connect(parsed, identity, limits);
+            return Ok(Socket::Native(Box::new(dealer)));
         }
     }
     let zmq_err = |op| move |source| Error::Zmq { op, source };

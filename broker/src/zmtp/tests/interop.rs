@@ -101,7 +101,8 @@ async fn our_dealer_talks_to_a_libzmq_router() {
     router.bind("tcp://127.0.0.1:*").unwrap();
     let endpoint = router.get_last_endpoint().unwrap().unwrap();
     let identity = Bytes::from_static(b"gateway-1");
-    let dealer = Dealer::connect(Endpoint::parse(&endpoint).unwrap(), identity.clone(), ROOMY);
+    let dealer =
+        Dealer::connect(Endpoint::parse(&endpoint).unwrap(), identity.clone(), ROOMY).unwrap();
     dealer
         .try_send(&msg(&[b"SUBMIT", b"", b"payload"]))
         .unwrap();
@@ -113,7 +114,8 @@ async fn our_dealer_talks_to_a_libzmq_router() {
         .unwrap();
     assert_same(&recv(&dealer, "the libzmq ROUTER's reply").await, &reply);
     assert_eq!(dealer.connections(), 1);
-    let anonymous = Dealer::connect(Endpoint::parse(&endpoint).unwrap(), Bytes::new(), ROOMY);
+    let anonymous =
+        Dealer::connect(Endpoint::parse(&endpoint).unwrap(), Bytes::new(), ROOMY).unwrap();
     anonymous.try_send(&msg(&[b"who am I?"])).unwrap();
     let (_router, request) = zmq_recv(router, "the anonymous DEALER's request").await;
     let [identity, body] = &request[..] else {
@@ -130,8 +132,8 @@ async fn our_dealers_talk_to_our_router_over_ipc() {
     let dir = tempfile::tempdir().unwrap();
     let endpoint = ipc_in(&dir, "router.sock");
     let router = Router::bind(&endpoint, ROOMY).unwrap();
-    let named = Dealer::connect(endpoint.clone(), Bytes::from_static(b"named"), ROOMY);
-    let anonymous = Dealer::connect(endpoint, Bytes::new(), ROOMY);
+    let named = Dealer::connect(endpoint.clone(), Bytes::from_static(b"named"), ROOMY).unwrap();
+    let anonymous = Dealer::connect(endpoint, Bytes::new(), ROOMY).unwrap();
     named.try_send(&msg(&[b"from named"])).unwrap();
     anonymous.try_send(&msg(&[b"from anonymous"])).unwrap();
     let mut identities = HashMap::new();

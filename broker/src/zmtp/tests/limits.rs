@@ -17,6 +17,7 @@ async fn a_frame_over_max_frame_disconnects_the_peer_and_is_never_received() {
     let at_cap = recv(&router, "a frame at the cap").await;
     assert_eq!((&at_cap[0][..], at_cap[1].len()), (&b"big"[..], 1024));
     peer.send(vec![2u8; 1025], 0).unwrap();
+    expect_disconnected(&router, b"big").await;
     eventually("libzmq reconnecting after being dropped", || {
         router.accepted() >= 2
     })

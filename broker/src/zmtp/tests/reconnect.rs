@@ -6,7 +6,7 @@ use super::*;
 async fn a_dealer_queues_until_its_router_binds_and_reconnects_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let endpoint = ipc_in(&dir, "broker.sock");
-    let dealer = Dealer::connect(endpoint.clone(), Bytes::from_static(b"link"), ROOMY);
+    let dealer = Dealer::connect(endpoint.clone(), Bytes::from_static(b"link"), ROOMY).unwrap();
     dealer.try_send(&msg(&[b"sent before bind"])).unwrap();
     let first = Router::bind(&endpoint, ROOMY).unwrap();
     let queued = recv(&first, "the message queued before the bind").await;

@@ -47,10 +47,34 @@ async fn sends_become_unreachable_once_the_peer_closes() {
         Ok(())
     );
     drop(peer);
-    eventually("sends to a closed peer becoming unreachable", || {
-        router.try_send(&msg(&[b"leaving", b"gone?"])) == Err(SendError::Unreachable)
-    })
-    .await;
+    expect_disconnected(&router, b"leaving").await;
+    assert_eq!(
+        router.try_send(&msg(&[b"leaving", b"gone?"])),
+        Err(SendError::Unreachable)
+    );
+}
+
+/// The owner hears of a closed connection after every message it delivered, so it can tell which
+/// requests the peer answered before it went.
+#[tokio::test]
+async fn a_disconnection_is_reported_after_the_peers_last_messages() {
+    let router = Router::bind(&tcp_any(), ROOMY).unwrap();
+    let mut peer = raw_peer(&router, "DEALER", b"short-lived").await;
+    let words = [&b"one"[..], b"two", b"three"];
+    let mut last_words = BytesMut::new();
+    for word in words {
+        wire::put_frame_head(&mut last_words, word.len(), false, false);
+        last_words.extend_from_slice(word);
+    }
+    peer.write_all(&last_words).await.unwrap();
+    drop(peer);
+    for word in words {
+        assert_eq!(
+            recv(&router, "a last word").await,
+            msg(&[b"short-lived", word])
+        );
+    }
+    expect_disconnected(&router, b"short-lived").await;
 }
 
 #[tokio::test]
@@ -75,6 +99,7 @@ async fn a_peer_reconnecting_with_the_same_identity_takes_it_over() {
     assert_eq!(reply, [b"reply".to_vec()]);
     assert_eq!(old.recv_multipart(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
     assert_eq!(router.accepted(), 2);
+    assert!(!router.has_input(), "a handover is no disconnection");
 }
 
 #[tokio::test]
@@ -97,6 +122,8 @@ async fn the_connection_an_identity_is_taken_from_is_closed() {
         closed_by_peer(&mut old).await,
         "the old connection is still open"
     );
+    // The old connection's task reported whatever it had before closing.
+    assert!(!router.has_input(), "a handover is no disconnection");
     router.try_send(&msg(&[b"worker-2", b"reply"])).unwrap();
     let (_new, reply) = zmq_recv(new, "the reply on the new connection").await;
     assert_eq!(reply, [b"reply".to_vec()]);
