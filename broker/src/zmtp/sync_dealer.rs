@@ -182,6 +182,13 @@ impl SyncDealer {
     /// Takes the next message into `frames`.
     pub fn try_recv(&mut self, frames: &mut Vec<Bytes>) -> Received {
         frames.clear();
+        if self.inbox.len() == 1 && self.phase == Phase::Ready && !self.inbuf.is_empty() {
+            // Reading stopped at the mark with whole messages left in the buffer: decode them now,
+            // since no new bytes may come to wake the owner.
+            if let Err(error) = self.decode() {
+                self.drop_connection(&error, Instant::now());
+            }
+        }
         match self.inbox.pop_front() {
             None => Received::Empty,
             Some(Some(message)) => {
@@ -192,22 +199,32 @@ impl SyncDealer {
         }
     }
 
-    /// Writes what is queued, blocking up to `linger` (the last DISCONNECT of a stopping worker).
+    /// Writes what is queued, blocking up to `linger` (the last DISCONNECT of a stopping worker),
+    /// finishing the handshake first if it is under way.
     pub fn flush(&mut self, linger: Duration) {
         let until = Instant::now() + linger;
-        while self.stream.is_some() && self.phase == Phase::Ready && !self.out.is_empty() {
-            let Some(stream) = &self.stream else { return };
-            let mut pollfd = [zmq::PollItem::from_fd(stream.fd(), zmq::POLLOUT)];
+        loop {
+            let Some(fd) = self.fd() else { return };
+            if self.phase == Phase::Ready && self.out.is_empty() {
+                return;
+            }
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return;
             }
+            let mut events = zmq::POLLIN;
+            if self.wants_write() {
+                events |= zmq::POLLOUT;
+            }
+            let mut items = [zmq::PollItem::from_fd(fd, events)];
             let ms = i64::try_from(left.as_millis()).unwrap_or(i64::MAX).max(1);
-            if zmq::poll(&mut pollfd, ms).is_err() {
+            if zmq::poll(&mut items, ms).is_err() {
                 return;
             }
-            if let Err(error) = self.write_some() {
-                return tracing::debug!(%error, "final flush to the broker failed");
+            let (readable, writable) = (items[0].is_readable(), items[0].is_writable());
+            self.progress(readable, writable, Instant::now());
+            if self.retry_at().is_some() {
+                return tracing::debug!("final flush to the broker: connection lost");
             }
         }
     }
