@@ -82,7 +82,7 @@ use std::time::{Duration, Instant};
 use crate::protocol::{ServiceName, MAX_CAPACITY, MAX_SERVICES_PER_READY};
 
 pub use error::Error;
-pub use io::Inline;
+pub use io::{Inline, QUICK_CALL};
 pub use job::Job;
 pub use settings::{Settings, SettingsError, MAX_OUTBOX};
 

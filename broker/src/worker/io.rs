@@ -29,8 +29,8 @@ use super::outbox::{Outbox, Shared};
 use super::session::{Action, Delivery, Outbound, Session};
 use super::{Error, Job, Settings};
 
-pub use inline::Inline;
 pub(crate) use inline::{offer, serving};
+pub use inline::{Inline, QUICK_CALL};
 use socket::{frames, MAX_FRAMES};
 pub(crate) use socket::{open, Socket};
 
@@ -201,10 +201,7 @@ impl Loop {
         match action {
             Action::Send(command) => self.send(&command),
             Action::Open(endpoint) => self.open(&endpoint, follow),
-            Action::Close => {
-                self.socket = None;
-                self.backlog.clear();
-            }
+            Action::Close => self.close_socket(),
             Action::Deliver(delivery) => self.deliver(delivery, follow),
             Action::Abandon { epoch } => {
                 self.io.shared.epoch.store(epoch, Ordering::Release);
@@ -247,9 +244,17 @@ impl Loop {
         }
     }
 
-    fn open(&mut self, endpoint: &str, follow: &mut Vec<Action>) {
-        self.socket = None;
+    /// Closes the socket; what it queued (a DISCONNECT before moving to another broker) gets up to the
+    /// linger to leave, as libzmq gives its closed sockets.
+    fn close_socket(&mut self) {
+        if let Some(socket) = self.socket.take() {
+            socket.close(self.io.settings.linger);
+        }
         self.backlog.clear();
+    }
+
+    fn open(&mut self, endpoint: &str, follow: &mut Vec<Action>) {
+        self.close_socket();
         let socket = match self.io.primed.take() {
             Some((primed, socket)) if primed == endpoint => Ok(socket),
             _ => open(&self.io.ctx, &self.io.settings, endpoint),

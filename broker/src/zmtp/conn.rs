@@ -332,3 +332,35 @@ pub(super) async fn read_loop(
         }
     }
 }
+
+/// Runs a connection after its handshake: reads until it ends, writes until `out` is closed and written.
+/// A connection whose queue was closed and written is half-closed (FIN) and read until the peer closes
+/// or `stop`: closing a socket that still has unread input resets the connection, and the peer would
+/// lose the last messages (a stopping broker's FAILs and DISCONNECT) instead of reading them.
+pub(super) async fn run(
+    read: &mut ReadHalf,
+    write: &mut WriteHalf,
+    buf: BytesMut,
+    limits: Limits,
+    (inbound, out): (&In, &Out),
+    deliver: &mut (dyn FnMut(Incoming) + Send),
+    stop: &tokio_util::sync::CancellationToken,
+) -> Result<(), End> {
+    let reading = read_loop(read, buf, limits, inbound, out, deliver);
+    tokio::pin!(reading);
+    let written = tokio::select! {
+        () = stop.cancelled() => return Ok(()),
+        ended = &mut reading => return ended,
+        written = out.write_loop(write) => written,
+    };
+    written?;
+    // Best effort: the peer may be gone already.
+    let _ = write.shutdown().await;
+    tokio::select! {
+        () = stop.cancelled() => Ok(()),
+        ended = &mut reading => match ended {
+            Err(End::Eof) => Ok(()),
+            other => other,
+        },
+    }
+}

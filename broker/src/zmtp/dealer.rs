@@ -109,7 +109,7 @@ async fn run(endpoint: Endpoint, identity: Bytes, shared: Arc<Shared>, stop: Can
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
-            () = session(&endpoint, &identity, &shared) => {}
+            () = session(&endpoint, &identity, &shared, &stop) => {}
         }
         if shared.out.is_closed() {
             return;
@@ -122,7 +122,7 @@ async fn run(endpoint: Endpoint, identity: Bytes, shared: Arc<Shared>, stop: Can
 }
 
 /// One connection, from connect to close.
-async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared) {
+async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared, stop: &CancellationToken) {
     let (mut read, mut write) = match conn::connect(endpoint).await {
         Ok(halves) => halves,
         Err(error) => return tracing::trace!(%error, "zmtp connect failed"),
@@ -151,10 +151,16 @@ async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared) {
             shared.input.notify_one();
         }
     };
-    let ended = tokio::select! {
-        ended = conn::read_loop(&mut read, buf, limits, &shared.inbound, &shared.out, &mut deliver) => ended,
-        ended = shared.out.write_loop(&mut write) => ended,
-    };
+    let ended = conn::run(
+        &mut read,
+        &mut write,
+        buf,
+        limits,
+        (&shared.inbound, &shared.out),
+        &mut deliver,
+        stop,
+    )
+    .await;
     if let Err(error) = ended {
         tracing::debug!(%error, "zmtp connection to the broker ended");
     }

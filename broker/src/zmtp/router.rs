@@ -289,11 +289,16 @@ async fn serve(
             shared.input.notify_one();
         }
     };
-    let ended = tokio::select! {
-        () = stop.cancelled() => Ok(()),
-        ended = conn::read_loop(&mut read, buf, limits, &inbound, &out, &mut deliver) => ended,
-        ended = out.write_loop(&mut write) => ended,
-    };
+    let ended = conn::run(
+        &mut read,
+        &mut write,
+        buf,
+        limits,
+        (&inbound, &out),
+        &mut deliver,
+        &stop,
+    )
+    .await;
     out.close();
     {
         let mut state = lock(&shared);

@@ -157,8 +157,10 @@ impl SyncDealer {
         }
     }
 
-    /// Queues one message and writes what the socket takes now; [`SendError::Full`] when
-    /// [`Limits::hwm`] messages are waiting.
+    /// Queues one message; [`SendError::Full`] when [`Limits::hwm`] messages are waiting. Nothing is
+    /// written until [`SyncDealer::progress`] (or [`SyncDealer::flush`]): the owner calls it once it has
+    /// queued what it has to say, so messages leave together, in one system call and one wake-up of the
+    /// peer.
     pub fn try_send(&mut self, frames: &[&[u8]]) -> Result<(), SendError> {
         if self.out.len() >= self.limits.hwm {
             return Err(SendError::Full);
@@ -171,11 +173,6 @@ impl SyncDealer {
             encoded.put_slice(frame);
         }
         self.out.push_back(encoded.freeze());
-        if self.phase == Phase::Ready && self.out.len() == 1 {
-            if let Err(error) = self.write_some() {
-                self.drop_connection(&error, Instant::now());
-            }
-        }
         Ok(())
     }
 
@@ -225,6 +222,43 @@ impl SyncDealer {
             self.progress(readable, writable, Instant::now());
             if self.retry_at().is_some() {
                 return tracing::debug!("final flush to the broker: connection lost");
+            }
+        }
+    }
+
+    /// Flushes (see [`SyncDealer::flush`]), then half-closes and reads until the peer closes, within
+    /// `linger` in all: closing with unread input would reset the connection, and the peer could lose
+    /// the last messages instead of reading them.
+    pub fn close(mut self, linger: Duration) {
+        let until = Instant::now() + linger;
+        self.flush(linger);
+        let Some(stream) = &mut self.stream else {
+            return;
+        };
+        let half_closed = match stream {
+            Stream::Tcp(s) => s.shutdown(std::net::Shutdown::Write),
+            Stream::Unix(s) => s.shutdown(std::net::Shutdown::Write),
+        };
+        if half_closed.is_err() {
+            return;
+        }
+        let fd = stream.fd();
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let mut items = [zmq::PollItem::from_fd(fd, zmq::POLLIN)];
+            let ms = i64::try_from(left.as_millis()).unwrap_or(i64::MAX).max(1);
+            if zmq::poll(&mut items, ms).is_err() {
+                return;
+            }
+            match stream.as_rw().read(&mut self.scratch) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
             }
         }
     }

@@ -19,6 +19,12 @@ use crate::worker::outbox::Shared;
 use crate::worker::session::{Action, Delivery, Outbound};
 use crate::worker::{Error, Job, Worker};
 
+/// A handler call that returns within this is *quick*: its replies wait for the next call of the same
+/// batch, so the replies of a batch of quick calls leave in one write (one wake-up of the broker instead
+/// of one per request). After a slower call, what is queued is written at once, so replies wait behind
+/// at most the one call that follows a quick one.
+pub const QUICK_CALL: std::time::Duration = std::time::Duration::from_micros(50);
+
 thread_local! {
     /// The loop an inline worker serves on this thread, for its jobs' replies.
     static LANE: RefCell<Option<Lane>> = const { RefCell::new(None) };
@@ -110,7 +116,9 @@ impl Inline {
 
     /// Registers and serves on the calling thread until the worker stops: `handler` gets every job
     /// (requests and cancel notices) in the order the broker sent them, one at a time; what it sends
-    /// during the call goes out before the next message is read. Returns `Ok` once a
+    /// during the call goes out before the loop next waits for the broker, together with the replies
+    /// of the other quick calls of the batch read with it (see [`QUICK_CALL`]), or at once after a
+    /// slower call. Returns `Ok` once a
     /// [`Worker::shutdown`] (from any handle, any thread, or the handler itself) has drained.
     ///
     /// Trade-off: nothing else happens on this thread while the handler runs — no heartbeat, no
@@ -137,7 +145,12 @@ impl Inline {
         core.borrow_mut().start(&mut actions);
         let mut failure = None;
         while let Some(delivery) = next(&core, &mut actions) {
-            match handler(Job::new(delivery, outbox.clone())) {
+            let called = Instant::now();
+            let result = handler(Job::new(delivery, outbox.clone()));
+            if called.elapsed() >= QUICK_CALL {
+                core.borrow_mut().write_pending();
+            }
+            match result {
                 Ok(()) => {}
                 Err(Error::Abandoned) => tracing::debug!("the handler replied to an abandoned job"),
                 Err(error) if failure.is_none() => {

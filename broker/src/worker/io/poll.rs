@@ -9,8 +9,10 @@ use super::{Loop, Socket, MAX_BACKLOG};
 use crate::worker::Error;
 
 impl Loop {
-    /// Waits for the socket, the wake fd or the session's next deadline.
-    pub(super) fn poll(&self) -> Result<(bool, bool, bool), Error> {
+    /// Waits for the socket, the wake fd or the session's next deadline, after writing what the turn
+    /// queued (the native socket writes only when told).
+    pub(super) fn poll(&mut self) -> Result<(bool, bool, bool), Error> {
+        self.write_pending();
         let busy = self.pending || self.socket.as_ref().is_some_and(Socket::has_input);
         let retry = self.socket.as_ref().and_then(Socket::retry_at);
         let deadline = [self.io.session.next_deadline(), retry]
@@ -62,6 +64,14 @@ impl Loop {
             socket.is_some_and(zmq::PollItem::is_writable),
             woken,
         ))
+    }
+
+    /// Hands what is queued to the native socket's connection now (libzmq's I/O thread does it for its
+    /// sockets).
+    pub(super) fn write_pending(&mut self) {
+        if let Some(socket) = &mut self.socket {
+            socket.progress(false, false);
+        }
     }
 
     /// Reads every wake byte, then lets user threads wake the loop again.

@@ -95,7 +95,8 @@ impl Socket {
         match self {
             Socket::Native(dealer) => {
                 let mut wanted = events & zmq::POLLIN;
-                if dealer.wants_write() {
+                // POLLOUT in `events`: the loop has a backlog to hand over once the socket can take it.
+                if dealer.wants_write() || events.contains(zmq::POLLOUT) {
                     wanted |= zmq::POLLOUT;
                 }
                 dealer.fd().map(|fd| (fd, wanted))
@@ -193,8 +194,8 @@ impl Socket {
     /// Gives the last messages (the final DISCONNECT) up to `linger` to leave before the socket closes
     /// (libzmq's linger does it for its sockets).
     pub(super) fn close(self, linger: std::time::Duration) {
-        if let Socket::Native(mut dealer) = self {
-            dealer.flush(linger);
+        if let Socket::Native(dealer) = self {
+            dealer.close(linger);
         }
     }
 }
