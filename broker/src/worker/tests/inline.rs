@@ -244,3 +244,35 @@ fn inline_is_send() {
     fn send<T: Send>() {}
     send::<crate::worker::Inline>();
 }
+
+/// Replies of quick calls may wait for the next call of their batch (one write for the batch), but a
+/// call that took longer than `QUICK_CALL` has its reply written before the next call starts: here the
+/// second call does not return until the test has seen the first reply.
+#[test]
+fn the_reply_of_a_slow_call_leaves_while_the_next_call_runs() {
+    let (_dir, broker) = broker();
+    let (release, released) = channel::<()>();
+    let mut calls = 0;
+    let (_worker, _serving) = serve(&broker, 2, fast(), move |job| {
+        calls += 1;
+        if calls == 1 {
+            // The handler's own work, long enough not to be a quick call.
+            std::thread::sleep(crate::worker::QUICK_CALL * 20);
+        } else {
+            released
+                .recv_timeout(PATIENCE * 2)
+                .expect("the test never saw the first reply");
+        }
+        job.reply_and_done(format!("call {calls}").as_bytes())
+    });
+    let identity = broker.accept();
+    broker.send(&identity, &request(1));
+    broker.send(&identity, &request(2));
+    let replied = |broker: &Broker| match broker.expect().1 {
+        Command::ReplyDone { request, .. } => request,
+        other => panic!("expected REPLY-DONE, got {other:?}"),
+    };
+    assert_eq!(replied(&broker), RequestId(1));
+    release.send(()).unwrap();
+    assert_eq!(replied(&broker), RequestId(2));
+}
