@@ -13,6 +13,10 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 /// Bytes in a ZMTP 3 greeting.
 pub const GREETING_LEN: usize = 64;
 
+/// Most bytes [`decode_frame`] reserves ahead for a frame still arriving; the buffer grows as the body
+/// does.
+pub const RESERVE_AHEAD: usize = 1 << 20;
+
 const MORE: u8 = 0x01;
 const LONG: u8 = 0x02;
 const COMMAND: u8 = 0x04;
@@ -150,7 +154,9 @@ pub fn decode_frame(buf: &mut BytesMut, max_size: usize) -> Result<Option<Frame>
         });
     };
     if buf.len() < whole {
-        buf.reserve(whole - buf.len());
+        // Room for what is announced, but never more than RESERVE_AHEAD at a time: a peer that
+        // announces a large frame and sends nothing more does not get the whole frame allocated.
+        buf.reserve((whole - buf.len()).min(RESERVE_AHEAD));
         return Ok(None);
     }
     buf.advance(head);

@@ -160,6 +160,20 @@ fn oversized_frames_are_refused_before_their_body_arrives() {
     }
 }
 
+/// A peer announcing a large frame (within the cap) and sending nothing more gets at most
+/// `RESERVE_AHEAD` bytes reserved, not the frame's size.
+#[test]
+fn a_large_announced_frame_is_not_allocated_before_it_arrives() {
+    let mut buf = BytesMut::from(&[0x02][..]);
+    buf.put_u64(60 << 20);
+    assert_eq!(wire::decode_frame(&mut buf, 65 << 20), Ok(None));
+    assert!(
+        buf.capacity() <= wire::RESERVE_AHEAD + 64,
+        "{} bytes reserved",
+        buf.capacity()
+    );
+}
+
 /// A cap of `usize::MAX` admits any size: the head plus the body must not overflow.
 #[test]
 fn a_size_near_usize_max_under_an_unbounded_cap_is_no_overflow() {
