@@ -281,6 +281,37 @@ pub(super) enum Incoming {
     Gone(Bytes),
 }
 
+impl Incoming {
+    /// Hands the message to a socket's owner: its frames into `frames` (a gone peer's identity).
+    pub(super) fn into_frames(self, frames: &mut Vec<Bytes>) -> super::Received {
+        match self {
+            Incoming::Message(message) => {
+                *frames = message;
+                super::Received::Message
+            }
+            Incoming::TooManyFrames => super::Received::TooManyFrames,
+            Incoming::Gone(identity) => {
+                frames.push(identity);
+                super::Received::Disconnected
+            }
+        }
+    }
+}
+
+/// Waits until `has_input` holds, woken by `input` (notified when an inbox goes from empty to not
+/// empty); at once if it already holds.
+pub(super) async fn input_ready(input: &Notify, has_input: impl Fn() -> bool) {
+    loop {
+        let notified = input.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if has_input() {
+            return;
+        }
+        notified.await;
+    }
+}
+
 /// Reads messages until the connection ends, handing each to `deliver` and pausing while `hwm` of this
 /// connection's messages wait for the owner. PING gets a PONG through `out`; ERROR ends the connection.
 pub(super) async fn read_loop(

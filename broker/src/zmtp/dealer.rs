@@ -58,14 +58,7 @@ impl Dealer {
             return Received::Empty;
         };
         self.shared.inbound.taken(self.shared.limits.hwm);
-        match incoming {
-            Incoming::Message(message) => {
-                *frames = message;
-                Received::Message
-            }
-            Incoming::TooManyFrames => Received::TooManyFrames,
-            Incoming::Gone(_) => Received::Disconnected,
-        }
+        incoming.into_frames(frames)
     }
 
     /// Whether a message is waiting.
@@ -75,15 +68,7 @@ impl Dealer {
 
     /// Waits until a message is waiting (at once if one is).
     pub async fn readable(&self) {
-        loop {
-            let notified = self.shared.input.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.has_input() {
-                return;
-            }
-            notified.await;
-        }
+        conn::input_ready(&self.shared.input, || self.has_input()).await;
     }
 
     /// Queues one message; [`SendError::Full`] when [`Limits::hwm`] are waiting.

@@ -118,17 +118,7 @@ impl Router {
             return Received::Empty;
         };
         inbound.taken(self.shared.limits.hwm);
-        match incoming {
-            Incoming::Message(message) => {
-                *frames = message;
-                Received::Message
-            }
-            Incoming::TooManyFrames => Received::TooManyFrames,
-            Incoming::Gone(identity) => {
-                frames.push(identity);
-                Received::Disconnected
-            }
-        }
+        incoming.into_frames(frames)
     }
 
     /// Whether a message is waiting.
@@ -138,15 +128,7 @@ impl Router {
 
     /// Waits until a message is waiting (at once if one is).
     pub async fn readable(&self) {
-        loop {
-            let notified = self.shared.input.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.has_input() {
-                return;
-            }
-            notified.await;
-        }
+        conn::input_ready(&self.shared.input, || self.has_input()).await;
     }
 
     /// Queues `frames[1..]` to the peer whose routing identity is `frames[0]`.
