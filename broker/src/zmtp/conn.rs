@@ -298,6 +298,15 @@ impl Incoming {
     }
 }
 
+/// Appends `item` to an owner's inbox, under the inbox's lock, and wakes the owner through `input` when
+/// the inbox was empty (an owner drains its inbox before it waits again, so one wake-up is enough).
+pub(super) fn hand_over<T>(inbox: &mut std::collections::VecDeque<T>, item: T, input: &Notify) {
+    if inbox.is_empty() {
+        input.notify_one();
+    }
+    inbox.push_back(item);
+}
+
 /// Waits until `has_input` holds, woken by `input` (notified when an inbox goes from empty to not
 /// empty); at once if it already holds.
 pub(super) async fn input_ready(input: &Notify, has_input: impl Fn() -> bool) {

@@ -127,15 +127,8 @@ async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared, stop: &
         Err(error) => return tracing::info!(%error, "zmtp handshake with the broker failed"),
     };
     shared.connections.fetch_add(1, Ordering::Relaxed);
-    let mut deliver = |incoming: Incoming| {
-        let mut inbox = lock(shared);
-        let was_empty = inbox.is_empty();
-        inbox.push_back(incoming);
-        drop(inbox);
-        if was_empty {
-            shared.input.notify_one();
-        }
-    };
+    let mut deliver =
+        |incoming: Incoming| conn::hand_over(&mut lock(shared), incoming, &shared.input);
     let ended = conn::run(
         &mut read,
         &mut write,

@@ -263,13 +263,8 @@ async fn serve(
             }
             other => other,
         };
-        let mut state = lock(&shared);
-        let was_empty = state.inbox.is_empty();
-        state.inbox.push_back((inbound.clone(), incoming));
-        drop(state);
-        if was_empty {
-            shared.input.notify_one();
-        }
+        let item = (inbound.clone(), incoming);
+        conn::hand_over(&mut lock(&shared).inbox, item, &shared.input);
     };
     let ended = conn::run(
         &mut read,
@@ -290,15 +285,9 @@ async fn serve(
             .is_some_and(|p| p.serial == serial)
         {
             state.peers.remove(&identity);
-            let was_empty = state.inbox.is_empty();
             inbound.added();
-            state
-                .inbox
-                .push_back((inbound.clone(), Incoming::Gone(identity.clone())));
-            drop(state);
-            if was_empty {
-                shared.input.notify_one();
-            }
+            let item = (inbound.clone(), Incoming::Gone(identity.clone()));
+            conn::hand_over(&mut state.inbox, item, &shared.input);
         }
     }
     match ended {
