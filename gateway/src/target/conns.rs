@@ -6,8 +6,22 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 use mongrel2_compat::reply::{self, Extended, Kind};
+use tokio::sync::mpsc;
 
 use super::{Registration, ToConn};
+
+/// What became of a message for one conn id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    /// Queued for the connection.
+    Yes,
+    /// The id is not (or no longer) connected: the connection ended, perhaps
+    /// moments ago with its unregistration still on the way. It is forgotten
+    /// here, so it gets one disconnect notice (as an unknown id), not two.
+    Unknown,
+    /// The connection's queue or output cap was full: it is dropped, counted.
+    TooSlow,
+}
 
 /// Connection ids registered with one target.
 #[derive(Debug, Default)]
@@ -39,11 +53,10 @@ impl ConnTable {
     }
 
     /// Sends `message` to `conn_id` if registered; a full queue drops the
-    /// connection (the client is too slow), counted. False if it was not
-    /// delivered.
-    pub fn deliver(&mut self, conn_id: u64, message: ToConn) -> bool {
+    /// connection (the client is too slow), counted.
+    pub fn deliver(&mut self, conn_id: u64, message: ToConn) -> Delivered {
         let Some(registration) = self.conns.get(&conn_id) else {
-            return false;
+            return Delivered::Unknown;
         };
         let ends = matches!(
             message,
@@ -55,8 +68,17 @@ impl ConnTable {
                 .admit(u64::try_from(bytes.len()).unwrap_or(u64::MAX)),
             _ => true,
         };
-        let delivered = admitted && registration.replies.try_send(message).is_ok();
-        if !delivered {
+        let outcome = if !admitted {
+            Delivered::TooSlow
+        } else {
+            match registration.replies.try_send(message) {
+                Ok(()) => Delivered::Yes,
+                Err(mpsc::error::TrySendError::Full(_)) => Delivered::TooSlow,
+                // The connection ended and its unregistration is on the way.
+                Err(mpsc::error::TrySendError::Closed(_)) => Delivered::Unknown,
+            }
+        };
+        if outcome == Delivered::TooSlow {
             self.slow_drops = self.slow_drops.saturating_add(1);
             tracing::info!(
                 conn_id,
@@ -64,30 +86,27 @@ impl ConnTable {
                 "client too slow: reply queue full; dropping the connection"
             );
         }
-        if ends || !delivered {
+        if ends || outcome != Delivered::Yes {
             registration.close.cancel();
             self.conns.remove(&conn_id);
         }
-        delivered
+        outcome
     }
 
     /// Routes one Mongrel2 reply message to its conn ids. Returns the ids that
-    /// are not registered and deserve a disconnect notice (Mongrel2 sends one
-    /// for every unknown id, except for `X ctl` messages).
+    /// are not registered (or whose connection has just ended) and deserve a
+    /// disconnect notice (Mongrel2 sends one for every unknown id, except for
+    /// `X ctl` messages).
     pub fn route(&mut self, frame: &[u8]) -> Result<Vec<u64>, reply::Error> {
         let parsed = reply::parse(frame)?;
         let body = match &parsed.kind {
             Kind::Data(body) => Bytes::copy_from_slice(body),
             _ => Bytes::new(),
         };
+        // Mongrel2 sends no notice for `X ctl` messages to unknown ids.
+        let is_ctl = matches!(parsed.kind, Kind::Extended(Extended::Ctl(_)));
         let mut unknown = Vec::new();
         for &conn_id in &parsed.ids {
-            if !self.conns.contains_key(&conn_id) {
-                if !matches!(parsed.kind, Kind::Extended(Extended::Ctl(_))) {
-                    unknown.push(conn_id);
-                }
-                continue;
-            }
             let message = match &parsed.kind {
                 Kind::Data(_) => ToConn::Data(body.clone()),
                 Kind::Close => ToConn::Close,
@@ -99,7 +118,9 @@ impl ConnTable {
                 // Mongrel2 drops the connection for an unknown extension key.
                 Kind::Extended(_) => ToConn::Cancel,
             };
-            self.deliver(conn_id, message);
+            if self.deliver(conn_id, message) == Delivered::Unknown && !is_ctl {
+                unknown.push(conn_id);
+            }
         }
         Ok(unknown)
     }
@@ -108,7 +129,6 @@ impl ConnTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::mpsc;
     use tokio_util::sync::CancellationToken;
 
     fn registration(capacity: usize) -> (Registration, mpsc::Receiver<ToConn>) {
@@ -151,6 +171,33 @@ mod tests {
             table.route(b"uuid 1:7, late").unwrap(),
             vec![7],
             "now unknown"
+        );
+    }
+
+    #[test]
+    fn a_reply_racing_the_clients_close_gets_one_notice_and_is_no_slow_drop() {
+        let mut table = ConnTable::default();
+        let (r, rx) = registration(4);
+        let close = r.close.clone();
+        table.register(4, r);
+        drop(rx); // the connection ended; its unregistration has not arrived yet
+        assert_eq!(table.route(b"uuid 1:4, late").unwrap(), vec![4]);
+        assert_eq!(
+            table.slow_drops(),
+            0,
+            "a closed connection is not a slow one"
+        );
+        assert!(close.is_cancelled());
+        assert!(
+            !table.remove(4),
+            "forgotten: the unregistration that follows sends no second notice"
+        );
+        assert!(
+            table
+                .route(b"uuid 3:X 4, 31:3:ctl,21:10:keep-alive,4:true!}]")
+                .unwrap()
+                .is_empty(),
+            "still none for ctl"
         );
     }
 
