@@ -90,7 +90,8 @@ pub enum FromBroker {
     },
     /// The broker is reachable (again): submits will be served.
     Up,
-    /// The broker is gone (silent for liveness × interval, or said DISCONNECT); see the module docs.
+    /// The broker is gone (silent for liveness × interval, said DISCONNECT, or, on the native transport,
+    /// the connection to it dropped); see the module docs.
     Down,
 }
 
@@ -253,8 +254,9 @@ pub(crate) fn checked_sender_id(sender_id: &str) -> Result<Bytes, Error> {
 
 /// Connects a standalone gateway to the broker's gateway endpoint: a DEALER whose routing identity is
 /// `sender_id`, owned by a spawned task that heartbeats the broker, reports `Up`/`Down`, fails the
-/// requests a silent broker took with it, and reconnects (a fresh socket each liveness period) until the
-/// broker answers again. Everything for the gateway goes to `sink`, called from the task. The link is
+/// requests a silent broker took with it (or one whose connection dropped: a crashed or restarted broker,
+/// noticed at once on the native transport), and reconnects (a fresh socket each liveness period) until
+/// the broker answers again. Everything for the gateway goes to `sink`, called from the task. The link is
 /// not up until the broker answers its first HEARTBEAT (a broker answers a new gateway at once): wait
 /// for `Up`, since submits before it get 503.
 ///

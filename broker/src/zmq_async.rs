@@ -190,6 +190,11 @@ impl AsyncSocket {
         Ok(Self { fd, socket })
     }
 
+    /// Closes the socket at once: what it still queued is dropped, not lingered over.
+    pub fn abandon(self) {
+        let _best_effort = self.socket.set_linger(0);
+    }
+
     /// The endpoint the socket last bound or connected, e.g. the port chosen for
     /// `tcp://127.0.0.1:*`.
     pub fn last_endpoint(&self) -> Result<String, Error> {

@@ -25,6 +25,8 @@
 //!   messages of more than [`Limits::max_frames`] frames dropped whole and counted;
 //! * unlike libzmq, a ROUTER reports a peer whose connection ended ([`Received::Disconnected`]), so the
 //!   broker fails or retries what a killed worker held at once instead of after its heartbeats lapse;
+//!   and a DEALER reports losing a connection that was up, so a gateway fails what a crashed or
+//!   restarted broker held at once instead of at the requests' deadlines;
 //! * PING is answered with PONG (ZMTP 3.1 heartbeats, if a peer enables them); other commands are
 //!   ignored, an ERROR closes the connection.
 
@@ -112,6 +114,7 @@ pub enum Received {
     TooManyFrames,
     /// A ROUTER's peer closed its connection (or it was dropped): the only frame is its routing
     /// identity, after every message the connection delivered. Not reported for a connection whose
-    /// identity a newer connection took over.
+    /// identity a newer connection took over. A DEALER's connection that was up was lost: no frames,
+    /// after every message it delivered; the DEALER reconnects by itself.
     Disconnected,
 }

@@ -20,7 +20,7 @@ use super::{FromBroker, LinkSettings, Outstanding, Sink, ToBroker, REASON_BROKER
 use crate::protocol::gateway::{self, Command};
 use crate::protocol::Version;
 use crate::runtime::sockets;
-use crate::runtime::transport::DealerSocket;
+use crate::runtime::transport::{DealerSocket, Got};
 use crate::zmq_async;
 
 /// Messages read from the socket per wake before other work gets a turn.
@@ -196,10 +196,11 @@ impl Task {
         self.reconnect();
     }
 
-    /// Replaces the socket, dropping whatever it still queued for a broker that did not answer.
+    /// Replaces the socket, dropping whatever it still queued for a broker that did not answer (sent to
+    /// a broker that comes back, those requests would be served after they were failed here).
     fn reconnect(&mut self) {
         match Self::dealer(&self.ctx, &self.endpoint, &self.sender_id, &self.settings) {
-            Ok(socket) => self.socket = socket,
+            Ok(socket) => std::mem::replace(&mut self.socket, socket).abandon(),
             Err(error) => tracing::warn!(%error, "gateway link could not reopen its socket"),
         }
         let now = Instant::now();
@@ -214,13 +215,23 @@ impl Task {
                 return;
             }
             match self.socket.try_recv_multipart(&mut self.frames) {
-                Ok(true) => self.on_socket_message(),
-                Ok(false) => return,
+                Ok(Got::Message) => self.on_socket_message(),
+                Ok(Got::Nothing) => return,
+                Ok(Got::Gone) => return self.connection_lost(),
                 Err(error) => {
                     tracing::debug!(%error, "message from the broker dropped");
                 }
             }
         }
+    }
+
+    /// The connection to the broker dropped (a native socket says so): a broker forgets a gateway whose
+    /// connection closed, and a crashed one forgot everything, so the requests handed over fail now (as
+    /// after a silence) instead of at their deadlines, and the link starts again on a fresh socket.
+    fn connection_lost(&mut self) {
+        let outstanding = self.outstanding.len();
+        tracing::warn!(endpoint = %self.endpoint, outstanding, "connection to the broker lost; failing outstanding requests");
+        self.broker_gone();
     }
 
     fn on_socket_message(&mut self) {

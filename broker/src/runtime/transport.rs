@@ -68,7 +68,8 @@ pub(crate) enum Got {
     Nothing,
     /// A message, in the frames (a ROUTER's starts with the sender's identity).
     Message,
-    /// A native ROUTER's peer closed its connection; the one frame is its identity.
+    /// A native ROUTER's peer closed its connection (the one frame is its identity), or a native
+    /// DEALER lost its connection (no frames).
     Gone,
 }
 
@@ -208,18 +209,27 @@ impl DealerSocket {
         }
     }
 
-    /// One whole message into `frames` without waiting; `Ok(false)` when none waits.
+    /// One whole message into `frames` without waiting; [`Got::Gone`] (no frames) when a native
+    /// socket lost its connection (libzmq says nothing of it).
     pub(crate) fn try_recv_multipart(
         &mut self,
         frames: &mut Vec<Frame>,
-    ) -> Result<bool, zmq_async::Error> {
+    ) -> Result<Got, zmq_async::Error> {
         match self {
             DealerSocket::Native(dealer, native) => {
                 frames.clear();
                 let received = dealer.try_recv(native);
-                take(received, native, frames).map(|got| got == Got::Message)
+                take(received, native, frames)
             }
-            DealerSocket::Libzmq(socket) => sockets::try_recv_multipart(socket, frames),
+            DealerSocket::Libzmq(socket) => sockets::try_recv_multipart(socket, frames).map(got),
+        }
+    }
+
+    /// Closes the socket at once, dropping what it still queued (for a broker that is gone).
+    pub(crate) fn abandon(self) {
+        match self {
+            DealerSocket::Native(dealer, _) => dealer.abandon(),
+            DealerSocket::Libzmq(socket) => socket.abandon(),
         }
     }
 

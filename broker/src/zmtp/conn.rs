@@ -181,6 +181,17 @@ impl Out {
         self.wake.notify_one();
     }
 
+    /// Like [`Out::close`], and what is queued is dropped instead of written.
+    pub(super) fn discard(&self) {
+        let mut state = lock(&self.state);
+        state.closed = true;
+        state.chunks.clear();
+        state.buf.clear();
+        state.queued = 0;
+        drop(state);
+        self.wake.notify_one();
+    }
+
     /// Whether [`Out::close`] was called.
     pub(super) fn is_closed(&self) -> bool {
         lock(&self.state).closed
@@ -279,6 +290,8 @@ pub(super) enum Incoming {
     TooManyFrames,
     /// A ROUTER's peer is gone (its identity).
     Gone(Bytes),
+    /// A DEALER's connection was lost.
+    Lost,
 }
 
 impl Incoming {
@@ -294,6 +307,7 @@ impl Incoming {
                 frames.push(identity);
                 super::Received::Disconnected
             }
+            Incoming::Lost => super::Received::Disconnected,
         }
     }
 }

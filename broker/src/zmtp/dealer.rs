@@ -13,6 +13,10 @@ use super::conn::{self, In, Incoming, Out};
 use super::{Endpoint, Limits, Received, SendError, RECONNECT_INTERVAL};
 
 /// A connecting DEALER; see the [module docs](super). Dropping it closes the connection.
+///
+/// Unlike libzmq's, it tells its owner when a connection that was up is lost
+/// ([`Received::Disconnected`], with no frames, after that connection's last message): the peer has lost
+/// whatever it held for this socket. It then reconnects by itself, keeping what is queued.
 pub struct Dealer {
     shared: Arc<Shared>,
     stop: CancellationToken,
@@ -82,6 +86,15 @@ impl Dealer {
     }
 }
 
+impl Dealer {
+    /// Closes the connection at once, discarding what was queued: for messages meant for a peer that is
+    /// gone (a dropped `Dealer` instead writes them for up to [`super::LINGER`]).
+    pub fn abandon(self) {
+        self.shared.out.discard();
+        self.stop.cancel();
+    }
+}
+
 impl Drop for Dealer {
     /// The connection writes what was queued for up to [`super::LINGER`], then closes.
     fn drop(&mut self) {
@@ -92,25 +105,43 @@ impl Drop for Dealer {
 
 async fn run(endpoint: Endpoint, identity: Bytes, shared: Arc<Shared>, stop: CancellationToken) {
     loop {
-        tokio::select! {
+        let established = tokio::select! {
             () = stop.cancelled() => return,
-            () = session(&endpoint, &identity, &shared, &stop) => {}
-        }
+            established = session(&endpoint, &identity, &shared, &stop) => established,
+        };
         if shared.out.is_closed() {
             return;
+        }
+        if established {
+            // After the connection's last message: the owner learns that the peer lost whatever it
+            // held for this connection.
+            shared.inbound.added();
+            conn::hand_over(&mut lock(&shared), Incoming::Lost, &shared.input);
         }
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(RECONNECT_INTERVAL) => {}
         }
+        // A socket closed meanwhile lingers on its connection only; it opens no new one.
+        if shared.out.is_closed() {
+            return;
+        }
     }
 }
 
-/// One connection, from connect to close.
-async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared, stop: &CancellationToken) {
+/// One connection, from connect to close; whether its handshake completed.
+async fn session(
+    endpoint: &Endpoint,
+    identity: &Bytes,
+    shared: &Shared,
+    stop: &CancellationToken,
+) -> bool {
     let (mut read, mut write) = match conn::connect(endpoint).await {
         Ok(halves) => halves,
-        Err(error) => return tracing::trace!(%error, "zmtp connect failed"),
+        Err(error) => {
+            tracing::trace!(%error, "zmtp connect failed");
+            return false;
+        }
     };
     let limits = shared.limits;
     let handshake = conn::handshake(
@@ -124,7 +155,10 @@ async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared, stop: &
     .await;
     let buf = match handshake {
         Ok((_, buf)) => buf,
-        Err(error) => return tracing::info!(%error, "zmtp handshake with the broker failed"),
+        Err(error) => {
+            tracing::info!(%error, "zmtp handshake with the broker failed");
+            return false;
+        }
     };
     shared.connections.fetch_add(1, Ordering::Relaxed);
     let mut deliver =
@@ -142,4 +176,5 @@ async fn session(endpoint: &Endpoint, identity: &Bytes, shared: &Shared, stop: &
     if let Err(error) = ended {
         tracing::debug!(%error, "zmtp connection to the broker ended");
     }
+    true
 }

@@ -140,6 +140,60 @@ async fn a_broker_crash_is_seen_as_down_with_its_requests_failed_and_a_restart_a
 }
 
 #[tokio::test]
+async fn a_dropped_connection_fails_the_requests_at_once_not_after_the_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = zmq::Context::new();
+    let gateways = ipc(&dir, "gateways");
+    let (broker, _) = Running::start(with_gateways(&dir, &gateways), &[]).await;
+    // Silence alone would take 100 s to notice: far past the wait for `Down` below.
+    let settings = LinkSettings {
+        liveness: 1000,
+        ..link_settings()
+    };
+    let (tx, mut rx) = link::connect(&gateways, "gw-1", settings)
+        .await
+        .unwrap()
+        .split();
+    expect_up(&mut rx).await;
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
+    tx.send(submit(1, "echo", payload("gw-1", 1)))
+        .await
+        .unwrap();
+    worker.request().await;
+    broker.task.abort();
+    assert!(broker.task.await.unwrap_err().is_cancelled());
+    assert_eq!(next(&mut rx).await, FromBroker::Down);
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Fail {
+            request: 1,
+            status: 502,
+            retry_after: Duration::ZERO,
+            reason: link::REASON_BROKER_LOST.into()
+        }
+    );
+    let (restarted, _) = Running::start(with_gateways(&dir, &gateways), &[]).await;
+    expect_up(&mut rx).await;
+    let mut worker =
+        FakeWorker::ready(&ctx, &restarted.endpoints.workers, "w-2", &["echo"], 1).await;
+    tx.send(submit(2, "echo", payload("gw-1", 2)))
+        .await
+        .unwrap();
+    let (request, got) = worker.request().await;
+    assert_eq!(
+        got,
+        payload("gw-1", 2),
+        "only the new request reaches the new broker"
+    );
+    worker.answer(request, &got, "again");
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Reply(reply_to(&got, "again"))
+    );
+    restarted.stop().await;
+}
+
+#[tokio::test]
 async fn a_broker_stopping_fails_held_requests_then_says_disconnect() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = zmq::Context::new();

@@ -1,4 +1,5 @@
-//! The DEALER's connection: messages queue while it is down, and it comes back after the ROUTER does.
+//! The DEALER's connection: messages queue while it is down, it tells its owner when a connection that
+//! was up is lost, and it comes back after the ROUTER does.
 
 use super::*;
 
@@ -17,6 +18,11 @@ async fn a_dealer_queues_until_its_router_binds_and_reconnects_after_a_restart()
         msg(&[b"ack"])
     );
     drop(first);
+    assert_eq!(
+        next(&dealer, "the news that the connection was lost").await,
+        (Received::Disconnected, Vec::new()),
+        "reported once, with no frames"
+    );
     let second = Router::bind(&endpoint, ROOMY).unwrap();
     eventually("the dealer reconnecting to the new router", || {
         dealer.connections() == 2
