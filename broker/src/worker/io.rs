@@ -31,7 +31,7 @@ use super::{Error, Job, Settings};
 
 pub(crate) use inline::{offer, serving};
 pub use inline::{Inline, QUICK_CALL};
-use socket::{frames, MAX_FRAMES};
+use socket::{frames, Recv, MAX_FRAMES};
 pub(crate) use socket::{open, Socket};
 
 /// Messages handled per source per loop turn, so neither the broker nor user threads starve the other.
@@ -151,8 +151,17 @@ impl Loop {
             let Some(socket) = &mut self.socket else {
                 break;
             };
-            if !socket.recv(&mut self.received) {
-                break;
+            match socket.recv(&mut self.received) {
+                Recv::Message => {}
+                Recv::Nothing => break,
+                Recv::Lost => {
+                    self.io.session.connection_lost(now, actions);
+                    self.perform(actions);
+                    if !self.running {
+                        return Ok(());
+                    }
+                    continue;
+                }
             }
             let mut views: [&[u8]; MAX_FRAMES] = [&[]; MAX_FRAMES];
             for (view, frame) in views.iter_mut().zip(&self.received) {
@@ -202,6 +211,12 @@ impl Loop {
             Action::Send(command) => self.send(&command),
             Action::Open(endpoint) => self.open(&endpoint, follow),
             Action::Close => self.close_socket(),
+            Action::Discard => {
+                if let Some(socket) = &mut self.socket {
+                    socket.discard_queued();
+                }
+                self.backlog.clear();
+            }
             Action::Deliver(delivery) => self.deliver(delivery, follow),
             Action::Abandon { epoch } => {
                 self.io.shared.epoch.store(epoch, Ordering::Release);

@@ -65,6 +65,9 @@ pub(crate) enum Action {
     Open(String),
     /// Close the current socket: backing off before reconnecting.
     Close,
+    /// Drop what the current socket queued and has not begun to send (it was meant for a registration
+    /// the broker no longer has).
+    Discard,
     /// Hand a job to user threads.
     Deliver(Delivery),
     /// Jobs of epochs before this one are void: drop any still queued.
@@ -189,6 +192,30 @@ impl Session {
     pub(crate) fn open_failed(&mut self, now: Instant, out: &mut Vec<Action>) {
         self.endpoint = self.home.clone();
         self.lose_link(now, out);
+    }
+
+    /// The socket's connection to the broker dropped (Scale0's own DEALER says so; it reconnects by
+    /// itself within its reconnect interval). The broker lost this registration with it, as a broker
+    /// forgets a worker whose connection closed and a crashed one forgot everything: what was held is
+    /// abandoned (the broker failed or retried it) and READY is queued at once, first on the next
+    /// connection, instead of after the silence and a backoff: a restarted broker has its workers back
+    /// as soon as it accepts them.
+    pub(crate) fn connection_lost(&mut self, now: Instant, out: &mut Vec<Action>) {
+        if matches!(self.link, Link::Closed { .. }) || self.phase == Phase::Stopped {
+            return;
+        }
+        tracing::warn!(endpoint = %self.endpoint, held = self.held.len(), "connection to the broker lost; registering again");
+        self.abandon(out);
+        out.push(Action::Discard);
+        match std::mem::replace(&mut self.phase, Phase::Serving) {
+            // Nothing is held any more: a drain is over, and a move can happen now.
+            Phase::Draining { .. } | Phase::Stopped => return self.stop(out),
+            Phase::Moving { to } => return self.move_to(to, now, out),
+            Phase::Serving => {}
+        }
+        if self.link == Link::Up {
+            self.register(now, out);
+        }
     }
 
     /// Time passed: heartbeat, detect a silent broker, retry after a backoff, end a drain.

@@ -4,7 +4,9 @@
 //!
 //! Like libzmq's DEALER it reconnects by itself (every [`RECONNECT_INTERVAL`], see
 //! [`SyncDealer::retry_at`]) and keeps what was queued while the connection was down; a message cut
-//! short by a dropped connection is sent again whole on the next one.
+//! short by a dropped connection is sent again whole on the next one. Unlike libzmq's, it tells its
+//! owner when a connection that was up dropped ([`Received::Disconnected`], no frames, after that
+//! connection's last message), and can drop what it queued for it ([`SyncDealer::discard_queued`]).
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
@@ -79,7 +81,15 @@ pub struct SyncDealer {
     scratch: Vec<u8>,
     message: Vec<Bytes>,
     too_many: bool,
-    inbox: VecDeque<Option<Vec<Bytes>>>,
+    inbox: VecDeque<Inbound>,
+}
+
+/// What waits for the owner.
+enum Inbound {
+    Message(Vec<Bytes>),
+    TooManyFrames,
+    /// The connection that was up dropped (after its last message).
+    Lost,
 }
 
 impl SyncDealer {
@@ -188,12 +198,25 @@ impl SyncDealer {
         }
         match self.inbox.pop_front() {
             None => Received::Empty,
-            Some(Some(message)) => {
+            Some(Inbound::Message(message)) => {
                 *frames = message;
                 Received::Message
             }
-            Some(None) => Received::TooManyFrames,
+            Some(Inbound::TooManyFrames) => Received::TooManyFrames,
+            Some(Inbound::Lost) => Received::Disconnected,
         }
+    }
+
+    /// Drops the messages queued and not yet begun (meant for a peer that lost the connection they were
+    /// queued on); a message the connection has begun to write stays, so the stream stays whole.
+    pub fn discard_queued(&mut self) {
+        let begun = if self.written > 0 {
+            self.out.pop_front()
+        } else {
+            None
+        };
+        self.out.clear();
+        self.out.extend(begun);
     }
 
     /// Writes what is queued, blocking up to `linger` (the last DISCONNECT of a stopping worker),
@@ -285,6 +308,9 @@ impl SyncDealer {
 
     fn drop_connection(&mut self, error: &io::Error, now: Instant) {
         tracing::debug!(%error, "zmtp connection to the broker dropped");
+        if self.phase == Phase::Ready {
+            self.inbox.push_back(Inbound::Lost);
+        }
         self.stream = None;
         self.written = 0;
         self.phase = Phase::Down(now + RECONNECT_INTERVAL);
@@ -424,10 +450,10 @@ impl SyncDealer {
             if !frame.more {
                 if std::mem::take(&mut self.too_many) {
                     self.message.clear();
-                    self.inbox.push_back(None);
+                    self.inbox.push_back(Inbound::TooManyFrames);
                 } else {
                     self.inbox
-                        .push_back(Some(std::mem::take(&mut self.message)));
+                        .push_back(Inbound::Message(std::mem::take(&mut self.message)));
                 }
             }
         }

@@ -20,6 +20,16 @@ pub(crate) enum Socket {
     Libzmq(zmq::Socket),
 }
 
+/// What [`Socket::recv`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Recv {
+    Nothing,
+    /// A message, in the frames (empty for one with too many frames).
+    Message,
+    /// The native socket's connection to the broker dropped; it reconnects by itself.
+    Lost,
+}
+
 /// Opens a DEALER with the settings' options and connects it.
 pub(crate) fn open(
     ctx: &zmq::Context,
@@ -170,24 +180,39 @@ impl Socket {
 
     /// One whole message, if one is waiting. A message with more than [`MAX_FRAMES`] frames is read to
     /// its end and comes back empty (which the session drops as malformed).
-    pub(super) fn recv(&mut self, frames: &mut Vec<Frame>) -> bool {
+    pub(super) fn recv(&mut self, frames: &mut Vec<Frame>) -> Recv {
         frames.clear();
         match self {
             Socket::Native(dealer) => {
                 let mut native = Vec::new();
                 match dealer.try_recv(&mut native) {
-                    Received::Empty | Received::Disconnected => false,
+                    Received::Empty => Recv::Nothing,
+                    Received::Disconnected => Recv::Lost,
                     Received::Message => {
                         frames.extend(native.into_iter().map(Frame::Bytes));
-                        true
+                        Recv::Message
                     }
                     Received::TooManyFrames => {
                         tracing::warn!(max = MAX_FRAMES, "broker message with too many frames");
-                        true
+                        Recv::Message
                     }
                 }
             }
-            Socket::Libzmq(socket) => recv_libzmq(socket, frames),
+            Socket::Libzmq(socket) => {
+                if recv_libzmq(socket, frames) {
+                    Recv::Message
+                } else {
+                    Recv::Nothing
+                }
+            }
+        }
+    }
+
+    /// Drops what the native socket queued and has not begun to write (libzmq's queue cannot be
+    /// reached; it never reports a lost connection either).
+    pub(super) fn discard_queued(&mut self) {
+        if let Socket::Native(dealer) = self {
+            dealer.discard_queued();
         }
     }
 

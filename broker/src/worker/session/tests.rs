@@ -55,6 +55,12 @@ fn user(s: &mut Session, outbound: Outbound, now: Instant) -> Vec<Action> {
     out
 }
 
+fn lost(s: &mut Session, now: Instant) -> Vec<Action> {
+    let mut out = Vec::new();
+    s.connection_lost(now, &mut out);
+    out
+}
+
 fn tick(s: &mut Session, now: Instant) -> Vec<Action> {
     let mut out = Vec::new();
     s.tick(now, &mut out);
@@ -69,6 +75,7 @@ fn names(actions: &[Action]) -> Vec<String> {
             Action::Send(c) => c.name().to_owned(),
             Action::Open(e) => format!("open {e}"),
             Action::Close => "close".into(),
+            Action::Discard => "discard".into(),
             Action::Deliver(d) if d.cancel => format!("cancel {}", d.request.0),
             Action::Deliver(d) => format!("job {} conn {}", d.request.0, d.conn_id),
             Action::Abandon { epoch } => format!("abandon {epoch}"),
@@ -174,6 +181,68 @@ fn broker_silence_abandons_and_reconnects_with_doubling_backoff() {
         ["open tcp://a:1", "READY"]
     );
     assert_eq!(names(&user(&mut s, done(1, 0), dead)), Vec::<String>::new());
+}
+
+#[test]
+fn a_lost_connection_abandons_and_queues_ready_at_once_without_backoff() {
+    let now = Instant::now();
+    let (mut s, _) = session(now);
+    let out = request(&mut s, 1, now);
+    let Some(Action::Deliver(job)) = out.first() else {
+        panic!("{out:?}")
+    };
+    let flag = job.cancelled.clone();
+    let out = lost(&mut s, now);
+    assert_eq!(names(&out), ["abandon 1", "discard", "READY"]);
+    assert!(
+        flag.load(Ordering::Acquire),
+        "the broker failed or retried it"
+    );
+    assert_eq!(
+        names(&user(&mut s, done(1, 0), now)),
+        Vec::<String>::new(),
+        "the old registration's DONE is not sent"
+    );
+    assert_eq!(names(&request(&mut s, 2, now)), ["job 2 conn 12"]);
+    assert_eq!(names(&user(&mut s, done(2, 1), now)), ["DONE"]);
+    assert_eq!(
+        names(&tick(&mut s, now + SECOND)),
+        ["HEARTBEAT"],
+        "registered: heartbeats go on"
+    );
+}
+
+#[test]
+fn a_lost_connection_ends_a_drain_and_completes_a_move() {
+    let now = Instant::now();
+    let (mut s, _) = session(now);
+    request(&mut s, 1, now);
+    user(&mut s, Outbound::Shutdown { grace: SECOND }, now);
+    assert_eq!(
+        names(&lost(&mut s, now)),
+        ["abandon 1", "discard", "stop 0"]
+    );
+
+    let (mut s, _) = session(now);
+    request(&mut s, 1, now);
+    let to = Command::ReconnectTo {
+        endpoint: "tcp://b:2".into(),
+    };
+    assert!(from_broker(&mut s, to, now).is_empty());
+    assert_eq!(
+        names(&lost(&mut s, now)),
+        ["abandon 1", "discard", "open tcp://b:2", "READY"]
+    );
+}
+
+#[test]
+fn a_lost_connection_while_waiting_after_disconnect_keeps_waiting() {
+    let now = Instant::now();
+    let (mut s, _) = session(now);
+    from_broker(&mut s, Command::Disconnect { reason: None }, now);
+    assert_eq!(names(&lost(&mut s, now)), ["abandon 2", "discard"]);
+    assert!(tick(&mut s, now + SECOND / 2).is_empty());
+    assert_eq!(names(&tick(&mut s, now + SECOND)), ["READY"]);
 }
 
 #[test]

@@ -2,7 +2,9 @@
 
 use super::{broker, fast, heartbeat, request, Broker, PATIENCE};
 use crate::protocol::{Command, RequestId};
-use crate::worker::{Error, Worker};
+use std::time::Duration;
+
+use crate::worker::{Error, Settings, Worker};
 
 fn connect(broker: &Broker) -> Worker {
     Worker::connect(&broker.endpoint, &["hello"], 1, fast()).unwrap()
@@ -50,6 +52,45 @@ fn a_silent_broker_is_left_and_ready_is_sent_again() {
         broker.expect().1,
         done,
         "nothing was sent for the abandoned job"
+    );
+}
+
+#[test]
+fn a_lost_connection_registers_again_at_once_with_ready_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // Silence and backoff alone would take 3 s + 60 s to bring READY back: far past PATIENCE.
+    let settings = Settings {
+        backoff_initial: Duration::from_secs(60),
+        backoff_max: Duration::from_secs(60),
+        ..fast()
+    };
+    let first = Broker::bind(dir.path(), "broker");
+    let worker = Worker::connect(&first.endpoint, &["hello"], 1, settings).unwrap();
+    let identity = first.accept();
+    first.send(&identity, &request(1));
+    let held = worker.recv_timeout(PATIENCE).unwrap();
+    drop(first);
+    let second = Broker::bind(dir.path(), "broker");
+    let (identity, command) = second.recv();
+    assert!(
+        matches!(command, Command::Ready { .. }),
+        "READY before anything else: {command:?}"
+    );
+    assert!(
+        held.is_cancelled(),
+        "the broker lost it with the connection"
+    );
+    assert!(matches!(held.reply(b"late"), Err(Error::Abandoned)));
+    held.done().unwrap();
+    second.send(&identity, &heartbeat(1000, 3));
+    second.send(&identity, &request(2));
+    worker.recv_timeout(PATIENCE).unwrap().done().unwrap();
+    assert_eq!(
+        second.expect().1,
+        Command::Done {
+            request: RequestId(2)
+        },
+        "nothing was sent for the job of the lost connection"
     );
 }
 

@@ -57,6 +57,11 @@ fn frame_over_max_frame_drops_the_connection_then_it_reconnects() {
         |d| d.retry_at(),
     );
     let mut frames = Vec::new();
+    assert_eq!(
+        dealer.try_recv(&mut frames),
+        Received::Disconnected,
+        "the owner hears the connection dropped, not the oversized frame"
+    );
     assert_eq!(dealer.try_recv(&mut frames), Received::Empty);
 
     dealer.try_send(&[b"back"]).unwrap();
