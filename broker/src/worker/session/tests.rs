@@ -1,6 +1,7 @@
 //! The session on made-up instants: every timing rule of the worker side without a socket or a sleep.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -47,6 +48,15 @@ fn request(s: &mut Session, id: u64, now: Instant) -> Vec<Action> {
         payload: payload(id + 10),
     };
     from_broker(s, command, now)
+}
+
+/// Delivers REQUEST `id` and returns the cancel flag of the job it became.
+fn held(s: &mut Session, id: u64, now: Instant) -> Arc<AtomicBool> {
+    let out = request(s, id, now);
+    let Some(Action::Deliver(job)) = out.first() else {
+        panic!("{out:?}")
+    };
+    job.cancelled.clone()
 }
 
 fn user(s: &mut Session, outbound: Outbound, now: Instant) -> Vec<Action> {
@@ -159,11 +169,7 @@ fn heartbeats_every_interval_and_adopts_the_brokers_timing() {
 fn broker_silence_abandons_and_reconnects_with_doubling_backoff() {
     let now = Instant::now();
     let (mut s, _) = session(now);
-    let out = request(&mut s, 1, now);
-    let Some(Action::Deliver(job)) = out.first() else {
-        panic!("{out:?}")
-    };
-    let flag = job.cancelled.clone();
+    let flag = held(&mut s, 1, now);
     let dead = now + 3 * SECOND;
     assert_eq!(names(&tick(&mut s, dead)), ["abandon 1", "close"]);
     assert!(
@@ -187,11 +193,7 @@ fn broker_silence_abandons_and_reconnects_with_doubling_backoff() {
 fn a_lost_connection_abandons_and_queues_ready_at_once_without_backoff() {
     let now = Instant::now();
     let (mut s, _) = session(now);
-    let out = request(&mut s, 1, now);
-    let Some(Action::Deliver(job)) = out.first() else {
-        panic!("{out:?}")
-    };
-    let flag = job.cancelled.clone();
+    let flag = held(&mut s, 1, now);
     let out = lost(&mut s, now);
     assert_eq!(names(&out), ["abandon 1", "discard", "READY"]);
     assert!(
@@ -292,11 +294,7 @@ fn reconnect_to_waits_for_held_requests_then_moves() {
 fn cancel_is_delivered_once_and_flags_the_job() {
     let now = Instant::now();
     let (mut s, _) = session(now);
-    let out = request(&mut s, 1, now);
-    let Some(Action::Deliver(job)) = out.first() else {
-        panic!("{out:?}")
-    };
-    let flag = job.cancelled.clone();
+    let flag = held(&mut s, 1, now);
     let cancel = || Command::Cancel {
         request: RequestId(1),
         notice: Bytes::from_static(
