@@ -80,18 +80,16 @@ impl Dealer {
         self.shared.out.push(frames, self.shared.limits.hwm)
     }
 
-    /// Connections established so far.
-    pub fn connections(&self) -> u64 {
-        self.shared.connections.load(Ordering::Relaxed)
-    }
-}
-
-impl Dealer {
     /// Closes the connection at once, discarding what was queued: for messages meant for a peer that is
     /// gone (a dropped `Dealer` instead writes them for up to [`super::LINGER`]).
     pub fn abandon(self) {
         self.shared.out.discard();
         self.stop.cancel();
+    }
+
+    /// Connections established so far.
+    pub fn connections(&self) -> u64 {
+        self.shared.connections.load(Ordering::Relaxed)
     }
 }
 
