@@ -16,12 +16,14 @@
 //!
 //! * every `Submit` ends in replies for its conn id, or a `Fail` (possibly after replies, when the worker
 //!   died mid-stream: close the client connection if its response is incomplete);
-//! * after `Down`, nothing submitted before it will get a reply; requests still awaiting their first reply
-//!   are failed by the link itself: the standalone link delivers `Fail` 502 `broker-lost` for each
-//!   request it handed to the broker and heard nothing about; a submit while the link is not up (before
-//!   the first `Up`, after a `Down`) or that the socket cannot take gets `Fail` 503 `broker-unreachable`
-//!   at once; an embedded broker fails everything through its engine when it stops (503 for queued
-//!   requests, 502 for held ones) before `Down`;
+//! * after `Down`, requests still awaiting their first reply are failed by the link itself: the standalone
+//!   link delivers `Fail` 502 `broker-lost` for each request it handed to the broker and heard nothing
+//!   about, except the idempotent ones still within their deadlines, which it parks and submits again
+//!   once a broker answers (they get their replies after the next `Up`, or `Fail` 502 `broker-lost` at
+//!   their deadline if no broker answers by then; a `Cancel` drops one); a submit while the link is not
+//!   up (before the first `Up`, after a `Down`) or that the socket cannot take gets `Fail` 503
+//!   `broker-unreachable` at once; an embedded broker fails everything through its engine when it stops
+//!   (503 for queued requests, 502 for held ones) before `Down`;
 //! * a `Fail` may name a request the gateway no longer waits for (e.g. a late FAIL after a `Down`): ignore
 //!   it;
 //! * the sink is called from the broker's (or the link's) task and must never block nor wait on the

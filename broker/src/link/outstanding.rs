@@ -5,18 +5,36 @@
 //! the gateway's own idle timeout applies), when the broker FAILs it, when the gateway cancels it, or
 //! when its expiry passes (its deadline plus one broker-silence period: by then the broker has either
 //! failed it or been declared down, so an entry that old only means a message was lost).
+//!
+//! An idempotent request keeps what it takes to submit it again ([`Retry`]): when the broker is lost
+//! before its first reply, the link parks it and submits it again once a broker answers, within its
+//! deadline, instead of failing it (as the broker itself re-dispatches an idempotent request whose
+//! worker died).
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use bytes::Bytes;
+
 use crate::envelope;
 use crate::idmap::{id_map, IdMap};
+use crate::protocol::ServiceName;
+
+/// What submitting a request again takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Retry {
+    pub(crate) service: ServiceName,
+    pub(crate) payload: Bytes,
+    /// The end of the request's deadline: past it, it is not submitted again.
+    pub(crate) deadline_at: Instant,
+}
 
 /// One outstanding request.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Entry {
     conn_id: Option<u32>,
     expires_at: Instant,
+    retry: Option<Retry>,
 }
 
 /// The table is full; the caller fails the submit.
@@ -48,12 +66,13 @@ impl Outstanding {
     }
 
     /// Tracks a request whose Mongrel2 `payload` names its conn id (a payload the broker cannot read is
-    /// tracked without one: the broker FAILs it as `bad-submit`).
+    /// tracked without one: the broker FAILs it as `bad-submit`); `retry` for an idempotent one.
     pub(crate) fn insert(
         &mut self,
         request: u64,
         payload: &[u8],
         expires_at: Instant,
+        retry: Option<Retry>,
     ) -> Result<(), Full> {
         self.remove(request);
         if self.by_request.len() >= self.limit {
@@ -68,6 +87,7 @@ impl Outstanding {
             Entry {
                 conn_id,
                 expires_at,
+                retry,
             },
         );
         Ok(())
@@ -123,12 +143,17 @@ impl Outstanding {
         }
     }
 
-    /// Empties the table, returning the ids in ascending order (the broker is gone: fail them all).
-    pub(crate) fn take_all(&mut self) -> Vec<u64> {
+    /// Empties the table, returning the ids in ascending order, each with its [`Retry`] if it has one
+    /// (the broker is gone: fail them, or submit them again).
+    pub(crate) fn take_all(&mut self) -> Vec<(u64, Option<Retry>)> {
         self.by_conn.clear();
-        let mut ids: Vec<u64> = self.by_request.drain().map(|(id, _)| id).collect();
-        ids.sort_unstable();
-        ids
+        let mut taken: Vec<(u64, Option<Retry>)> = self
+            .by_request
+            .drain()
+            .map(|(id, entry)| (id, entry.retry))
+            .collect();
+        taken.sort_unstable_by_key(|(id, _)| *id);
+        taken
     }
 }
 
@@ -142,6 +167,26 @@ mod tests {
         format!("gw-1 {conn} /p 2:{{}},0:,").into_bytes()
     }
 
+    fn ids(taken: Vec<(u64, Option<Retry>)>) -> Vec<u64> {
+        taken.into_iter().map(|(id, _)| id).collect()
+    }
+
+    #[test]
+    fn only_requests_given_a_retry_come_back_with_it() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let retry = Retry {
+            service: ServiceName::new(b"echo").unwrap(),
+            payload: Bytes::from(payload(2)),
+            deadline_at: later,
+        };
+        let mut table = Outstanding::new(10);
+        table
+            .insert(2, &payload(2), later, Some(retry.clone()))
+            .unwrap();
+        table.insert(1, &payload(1), later, None).unwrap();
+        assert_eq!(table.take_all(), [(1, None), (2, Some(retry))]);
+    }
+
     fn reply(conns: &str) -> Vec<u8> {
         format!("gw-1 {}:{conns}, HTTP/1.1 200 OK\r\n\r\n", conns.len()).into_bytes()
     }
@@ -150,38 +195,38 @@ mod tests {
     fn a_reply_starts_the_oldest_request_of_each_named_connection() {
         let later = Instant::now() + Duration::from_secs(60);
         let mut table = Outstanding::new(10);
-        table.insert(1, &payload(7), later).unwrap();
-        table.insert(2, &payload(7), later).unwrap();
-        table.insert(3, &payload(8), later).unwrap();
-        table.insert(4, &payload(9), later).unwrap();
+        table.insert(1, &payload(7), later, None).unwrap();
+        table.insert(2, &payload(7), later, None).unwrap();
+        table.insert(3, &payload(8), later, None).unwrap();
+        table.insert(4, &payload(9), later, None).unwrap();
         table.replied(&reply("7 8"));
-        assert_eq!(table.take_all(), [2, 4]);
+        assert_eq!(ids(table.take_all()), [2, 4]);
     }
 
     #[test]
     fn fail_and_cancel_remove_and_the_limit_is_kept() {
         let later = Instant::now() + Duration::from_secs(60);
         let mut table = Outstanding::new(2);
-        table.insert(1, &payload(1), later).unwrap();
+        table.insert(1, &payload(1), later, None).unwrap();
         table
-            .insert(2, &b"not a mongrel2 message"[..], later)
+            .insert(2, &b"not a mongrel2 message"[..], later, None)
             .unwrap();
-        assert_eq!(table.insert(3, &payload(3), later), Err(Full));
+        assert_eq!(table.insert(3, &payload(3), later, None), Err(Full));
         assert!(table.remove(1));
         assert!(!table.remove(1));
-        table.insert(3, &payload(3), later).unwrap();
+        table.insert(3, &payload(3), later, None).unwrap();
         table.replied(&reply("1"));
         assert_eq!(table.len(), 2, "a reply for a finished conn starts nothing");
-        assert_eq!(table.take_all(), [2, 3]);
+        assert_eq!(ids(table.take_all()), [2, 3]);
     }
 
     #[test]
     fn entries_past_their_expiry_are_dropped() {
         let now = Instant::now();
         let mut table = Outstanding::new(10);
-        table.insert(1, &payload(1), now).unwrap();
+        table.insert(1, &payload(1), now, None).unwrap();
         table
-            .insert(2, &payload(1), now + Duration::from_secs(1))
+            .insert(2, &payload(1), now + Duration::from_secs(1), None)
             .unwrap();
         table.expire(now);
         table.replied(&reply("1"));
@@ -192,7 +237,7 @@ mod tests {
     fn garbage_replies_change_nothing() {
         let later = Instant::now() + Duration::from_secs(60);
         let mut table = Outstanding::new(10);
-        table.insert(1, &payload(1), later).unwrap();
+        table.insert(1, &payload(1), later, None).unwrap();
         for junk in [&b""[..], b"gw-1", b"gw-1 99999999999:1, x", b"gw-1 1:x, y"] {
             table.replied(junk);
         }

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::outstanding::Retry;
 use super::{FromBroker, LinkSettings, Outstanding, Sink, ToBroker, REASON_BROKER_LOST};
 use crate::protocol::gateway::{self, Command};
 use crate::protocol::Version;
@@ -52,6 +53,10 @@ pub(super) struct Task {
     version: Version,
     /// Version of the next HEARTBEAT while the broker has not answered yet.
     probe: Version,
+    /// Idempotent requests the lost broker took, to submit again once one answers (within their
+    /// deadlines), and the earliest of those deadlines.
+    parked: Vec<(u64, Retry)>,
+    parked_due: Option<Instant>,
 }
 
 impl Task {
@@ -84,6 +89,8 @@ impl Task {
             out: Vec::new(),
             version: Version::V2,
             probe: Version::V2,
+            parked: Vec::new(),
+            parked_due: None,
         })
     }
 
@@ -134,7 +141,8 @@ impl Task {
     /// kept across passes and reset only when this moves, so a busy link does not register a timer per
     /// message.
     fn next_timer(&self) -> Instant {
-        self.heartbeat_at.min(self.sweep_at).min(self.silence_at())
+        let next = self.heartbeat_at.min(self.sweep_at).min(self.silence_at());
+        self.parked_due.map_or(next, |due| next.min(due))
     }
 
     /// Handles what else the gateway has queued (up to a batch), so a burst of submits costs one pass of
@@ -177,6 +185,9 @@ impl Task {
             self.outstanding.expire(now.into_std());
             self.sweep_at = now + self.settings.heartbeat_interval;
         }
+        if self.parked_due.is_some_and(|due| now >= due) {
+            self.fail_parked(|retry| retry.deadline_at <= now.into_std());
+        }
         if now >= self.silence_at() {
             let outstanding = self.outstanding.len();
             tracing::warn!(endpoint = %self.endpoint, outstanding, "broker silent; failing outstanding requests");
@@ -184,16 +195,80 @@ impl Task {
         }
     }
 
-    /// The broker is gone: `Down` (if it was up), FAIL 502 for everything handed over, a fresh socket.
+    /// The broker is gone: `Down` (if it was up), FAIL 502 for everything handed over but the idempotent
+    /// requests still within their deadlines, which are parked until a broker answers; a fresh socket.
     fn broker_gone(&mut self) {
         if self.up {
             self.up = false;
             self.deliver(FromBroker::Down);
         }
-        for request in self.outstanding.take_all() {
-            self.fail(request, 502, Duration::ZERO, REASON_BROKER_LOST);
+        let now = std::time::Instant::now();
+        for (request, retry) in self.outstanding.take_all() {
+            match retry {
+                Some(retry) if retry.deadline_at > now => self.parked.push((request, retry)),
+                _ => self.fail(request, 502, Duration::ZERO, REASON_BROKER_LOST),
+            }
+        }
+        self.parked_changed();
+        if !self.parked.is_empty() {
+            tracing::info!(
+                parked = self.parked.len(),
+                "idempotent requests wait for a broker"
+            );
         }
         self.reconnect();
+    }
+
+    /// A broker answers: the parked requests are submitted again, oldest first, with what is left of
+    /// their deadlines.
+    fn resubmit_parked(&mut self) {
+        let mut parked = std::mem::take(&mut self.parked);
+        self.parked_changed();
+        parked.sort_unstable_by_key(|(request, _)| *request);
+        let now = std::time::Instant::now();
+        for (request, retry) in parked {
+            let left = retry.deadline_at.saturating_duration_since(now);
+            if left.is_zero() {
+                self.fail(request, 502, Duration::ZERO, REASON_BROKER_LOST);
+                continue;
+            }
+            let Retry {
+                service,
+                payload,
+                deadline_at,
+            } = retry;
+            self.hand_over(request, service, payload, Some(left), true, deadline_at);
+        }
+    }
+
+    /// FAILs (502 `broker-lost`) the parked requests `due` selects.
+    fn fail_parked(&mut self, due: impl Fn(&Retry) -> bool) {
+        let (failed, kept) = std::mem::take(&mut self.parked)
+            .into_iter()
+            .partition(|(_, retry)| due(retry));
+        self.parked = kept;
+        self.parked_changed();
+        let failed: Vec<(u64, Retry)> = failed;
+        for (request, _) in failed {
+            self.fail(request, 502, Duration::ZERO, REASON_BROKER_LOST);
+        }
+    }
+
+    /// The gateway gave up on `request` (the client left): it is not submitted again.
+    pub(super) fn unpark(&mut self, request: u64) {
+        if self.parked.is_empty() {
+            return;
+        }
+        self.parked.retain(|(id, _)| *id != request);
+        self.parked_changed();
+    }
+
+    fn parked_changed(&mut self) {
+        self.parked_due = self
+            .parked
+            .iter()
+            .map(|(_, retry)| Instant::from_std(retry.deadline_at))
+            .min();
     }
 
     /// Replaces the socket, dropping whatever it still queued for a broker that did not answer (sent to
@@ -249,6 +324,7 @@ impl Task {
             self.version = version;
             tracing::info!(endpoint = %self.endpoint, ?version, "broker up");
             self.deliver(FromBroker::Up);
+            self.resubmit_parked();
         }
         match command {
             Command::Reply { reply } => {

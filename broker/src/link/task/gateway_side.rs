@@ -7,6 +7,7 @@ use tokio::time::Instant;
 
 use super::Task;
 use crate::engine;
+use crate::link::outstanding::Retry;
 use crate::link::{
     Delivery, FromBroker, ToBroker, REASON_BROKER_UNREACHABLE, REASON_LINK_OVERLOADED,
 };
@@ -25,6 +26,7 @@ impl Task {
             } => self.submit(request, &service, payload, deadline, idempotent),
             ToBroker::Cancel { request } => {
                 self.outstanding.remove(request);
+                self.unpark(request);
                 if !self.send(&Command::Cancel { request }) {
                     tracing::debug!(request, "cancel not sent: no connection to the broker");
                 }
@@ -43,17 +45,38 @@ impl Task {
         let Ok(service) = ServiceName::new(service.as_bytes()) else {
             return self.fail(request, 502, Duration::ZERO, "bad-submit");
         };
-        let retry_after = self.settings.retry_after;
         if !self.up {
+            let retry_after = self.settings.retry_after;
             return self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
         }
         let max = Duration::from_millis(MAX_DURATION_MS);
         let deadline = (!deadline.is_zero()).then(|| deadline.min(max));
         let window = deadline.unwrap_or(engine::Config::default().default_deadline);
-        let expires_at = (Instant::now() + window + self.settings.timeout()).into_std();
+        let deadline_at = (Instant::now() + window).into_std();
+        self.hand_over(request, service, payload, deadline, idempotent, deadline_at);
+    }
+
+    /// Tracks one request (with what it takes to submit it again, if idempotent) and sends its SUBMIT;
+    /// 503 when the table or the socket cannot take it.
+    pub(super) fn hand_over(
+        &mut self,
+        request: u64,
+        service: ServiceName,
+        payload: Bytes,
+        deadline: Option<Duration>,
+        idempotent: bool,
+        deadline_at: std::time::Instant,
+    ) {
+        let retry_after = self.settings.retry_after;
+        let expires_at = deadline_at + self.settings.timeout();
+        let retry = idempotent.then(|| Retry {
+            service: service.clone(),
+            payload: payload.clone(),
+            deadline_at,
+        });
         if self
             .outstanding
-            .insert(request, &payload, expires_at)
+            .insert(request, &payload, expires_at, retry)
             .is_err()
         {
             return self.fail(request, 503, retry_after, REASON_LINK_OVERLOADED);

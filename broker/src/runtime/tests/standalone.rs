@@ -106,8 +106,10 @@ async fn gateways_sharing_a_broker_each_get_only_their_own_replies() {
     broker.stop().await;
 }
 
-/// A request held by a worker when the broker is killed gets `Down` and FAIL 502 `broker-lost` on a link
-/// with `settings`; the broker started again brings `Up`, and only the new request reaches it.
+/// Two requests held by a worker when the broker is killed, on a link with `settings`: `Down`, FAIL 502
+/// `broker-lost` for the POST-like one; the idempotent one is parked. The broker started again brings
+/// `Up`, gets the idempotent request again and serves it, then serves a new one; the other never
+/// reaches it.
 async fn crash_then_restart(settings: LinkSettings) {
     let dir = tempfile::tempdir().unwrap();
     let ctx = zmq::Context::new();
@@ -118,10 +120,14 @@ async fn crash_then_restart(settings: LinkSettings) {
         .unwrap()
         .split();
     expect_up(&mut rx).await;
-    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
+    let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 2).await;
     tx.send(submit(1, "echo", payload("gw-1", 1)))
         .await
         .unwrap();
+    tx.send(not_idempotent(submit(3, "echo", payload("gw-1", 3))))
+        .await
+        .unwrap();
+    worker.request().await;
     worker.request().await;
     broker.task.abort();
     assert!(broker.task.await.unwrap_err().is_cancelled());
@@ -129,7 +135,7 @@ async fn crash_then_restart(settings: LinkSettings) {
     assert_eq!(
         next(&mut rx).await,
         FromBroker::Fail {
-            request: 1,
+            request: 3,
             status: 502,
             retry_after: Duration::ZERO,
             reason: link::REASON_BROKER_LOST.into()
@@ -139,6 +145,13 @@ async fn crash_then_restart(settings: LinkSettings) {
     expect_up(&mut rx).await;
     let mut worker =
         FakeWorker::ready(&ctx, &restarted.endpoints.workers, "w-2", &["echo"], 1).await;
+    let (request, got) = worker.request().await;
+    assert_eq!(got, payload("gw-1", 1), "the idempotent request, again");
+    worker.answer(request, &got, "after all");
+    assert_eq!(
+        next(&mut rx).await,
+        FromBroker::Reply(reply_to(&got, "after all"))
+    );
     tx.send(submit(2, "echo", payload("gw-1", 2)))
         .await
         .unwrap();
@@ -146,7 +159,7 @@ async fn crash_then_restart(settings: LinkSettings) {
     assert_eq!(
         got,
         payload("gw-1", 2),
-        "only the new request reaches the new broker"
+        "the new request; request 3 never came"
     );
     worker.answer(request, &got, "again");
     assert_eq!(
@@ -154,6 +167,26 @@ async fn crash_then_restart(settings: LinkSettings) {
         FromBroker::Reply(reply_to(&got, "again"))
     );
     restarted.stop().await;
+}
+
+/// `submit` for a method that is not idempotent.
+fn not_idempotent(submit: ToBroker) -> ToBroker {
+    match submit {
+        ToBroker::Submit {
+            request,
+            service,
+            payload,
+            deadline,
+            ..
+        } => ToBroker::Submit {
+            request,
+            service,
+            payload,
+            deadline,
+            idempotent: false,
+        },
+        other => other,
+    }
 }
 
 #[tokio::test]

@@ -72,3 +72,49 @@ fn after_a_broker_restart_workers_register_again_and_service_resumes() {
     let gateways = status["gateways"].as_array().map_or(0, Vec::len);
     assert_eq!(gateways, 1, "the gateway's link is back: {status}");
 }
+
+/// How long the worker of the next story takes over each request: long enough to be held by it when
+/// the broker dies, short enough to serve the GET again within the deadline.
+const WORK: Duration = Duration::from_millis(600);
+
+/// The broker dies while a worker holds a GET and a POST. The gateway's link parks the GET (idempotent,
+/// nothing sent to the client yet) and submits it again once the restarted broker answers, so the
+/// client gets its 200; the POST may have run, so it gets 502, as when a worker dies.
+#[test]
+fn a_get_held_when_the_broker_dies_is_served_after_its_restart_and_a_post_gets_502() {
+    let _one = story();
+    let deadline = Duration::from_secs(8);
+    let mut stack = Stack::start(deadline);
+    let worker = stack.hello("slow", 2, WORK);
+    stack.wait_serving("/");
+    let port = stack.gateway.port();
+    let (get, post) = std::thread::scope(|s| {
+        let get = s.spawn(|| send(port, Method::Get, "/", b""));
+        let post = s.spawn(|| send(port, Method::Post, "/", b"once"));
+        scale0_tests::wait::until(
+            "the worker holding both requests",
+            RECOVERY_DEADLINE,
+            || {
+                let status = stack.broker.status().ok()?;
+                let held = status["workers"]
+                    .as_array()?
+                    .iter()
+                    .find(|w| w["identity"] == worker.identity())?["in_flight"]
+                    .as_u64()?;
+                (held == 2).then_some(())
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}; {}", stack.broker.logs()));
+        stack.broker.process().kill9().unwrap();
+        stack.broker = Broker::start(&stack.endpoints, HEARTBEAT, stack.dir.path()).unwrap();
+        (get.join().unwrap(), post.join().unwrap())
+    });
+    let (get, post) = (get.unwrap(), post.unwrap());
+    eprintln!(
+        "broker death: GET {} after {:?}, POST {} after {:?}",
+        get.status, get.elapsed, post.status, post.elapsed
+    );
+    assert_eq!(get.status, 200, "the GET served again: {get:?}");
+    assert_eq!(post.status, 502, "the POST may have run: {post:?}");
+    assert!(get.elapsed < deadline, "{get:?}");
+}
