@@ -13,9 +13,10 @@ use super::{
 /// A validated service name: 1..=[`MAX_SERVICE_NAME_LEN`] bytes of `A-Z a-z 0-9 . _ - : /`.
 ///
 /// Validated once where it enters (READY, SUBMIT, config) so the engine's tables hold only sane keys and
-/// names can be printed in logs and `scale0 ctl status` without escaping.
+/// names can be printed in logs and `scale0 ctl status` without escaping. Shared, so a copy kept (a
+/// request the gateway's link may submit again) costs no allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ServiceName(Box<str>);
+pub struct ServiceName(std::sync::Arc<str>);
 
 impl ServiceName {
     /// Validates `bytes` as a service name.
