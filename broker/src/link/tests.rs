@@ -126,6 +126,19 @@ async fn linked() -> Linked {
     }
 }
 
+/// Answers the link's heartbeats until it reports `Up` (an answer may go to a socket the link is about to
+/// replace, and be lost with it).
+async fn answer_until_up(broker: &mut FakeBroker, rx: &mut mpsc::Receiver<FromBroker>) {
+    loop {
+        broker.heartbeat_from_link().await;
+        broker.send(&Command::Heartbeat);
+        if let Ok(message) = timeout(Duration::from_millis(100), rx.recv()).await {
+            assert_eq!(message, Some(FromBroker::Up));
+            return;
+        }
+    }
+}
+
 async fn next(rx: &mut mpsc::Receiver<FromBroker>) -> FromBroker {
     timeout(DEADLINE, rx.recv())
         .await
@@ -180,9 +193,7 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
         tx,
         mut rx,
     } = linked().await;
-    broker.heartbeat_from_link().await;
-    broker.send(&Command::Heartbeat);
-    assert_eq!(next(&mut rx).await, FromBroker::Up);
+    answer_until_up(&mut broker, &mut rx).await;
     tx.send(submit(7)).await.unwrap();
     loop {
         match broker.recv().await {
@@ -214,14 +225,7 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
         reason: REASON_BROKER_LOST.into(),
     };
     assert_eq!(next(&mut rx).await, lost);
-    loop {
-        broker.heartbeat_from_link().await;
-        broker.send(&Command::Heartbeat);
-        if let Ok(message) = timeout(Duration::from_millis(100), rx.recv()).await {
-            assert_eq!(message, Some(FromBroker::Up));
-            break;
-        }
-    }
+    answer_until_up(&mut broker, &mut rx).await;
     let fail = Command::Fail {
         request: 7,
         status: FailStatus::GatewayTimeout,
@@ -264,9 +268,7 @@ async fn idempotent_requests_wait_for_a_broker_within_their_deadlines() {
         tx,
         mut rx,
     } = linked().await;
-    broker.heartbeat_from_link().await;
-    broker.send(&Command::Heartbeat);
-    assert_eq!(next(&mut rx).await, FromBroker::Up);
+    answer_until_up(&mut broker, &mut rx).await;
     let get = |request, deadline| ToBroker::Submit {
         request,
         service: "echo".into(),
@@ -294,14 +296,7 @@ async fn idempotent_requests_wait_for_a_broker_within_their_deadlines() {
         },
         "at its deadline, the broker still away"
     );
-    loop {
-        broker.heartbeat_from_link().await;
-        broker.send(&Command::Heartbeat);
-        if let Ok(message) = timeout(Duration::from_millis(100), rx.recv()).await {
-            assert_eq!(message, Some(FromBroker::Up));
-            break;
-        }
-    }
+    answer_until_up(&mut broker, &mut rx).await;
     let (request, deadline, idempotent) = next_submit(&mut broker).await;
     assert_eq!(
         (request, idempotent),
