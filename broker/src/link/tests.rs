@@ -10,7 +10,7 @@ use tokio::time::timeout;
 
 use super::*;
 use crate::protocol::gateway::{self, Command, FailReason, FailStatus};
-use crate::protocol::Version;
+use crate::protocol::{ServiceName, Version};
 use crate::runtime::sockets::MAX_FRAMES;
 use crate::zmq_async::AsyncSocket;
 
@@ -195,27 +195,14 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
     } = linked().await;
     answer_until_up(&mut broker, &mut rx).await;
     tx.send(submit(7)).await.unwrap();
-    loop {
-        match broker.recv().await {
-            Command::Heartbeat => continue,
-            Command::Submit {
-                request,
-                service,
-                deadline,
-                idempotent,
-                payload: got,
-            } => {
-                assert_eq!((request, service.as_str()), (7, "echo"));
-                assert_eq!(
-                    (deadline, idempotent),
-                    (Some(Duration::from_secs(5)), false)
-                );
-                assert_eq!(got, payload(1));
-                break;
-            }
-            other => panic!("expected SUBMIT, got {other:?}"),
-        }
-    }
+    let expected = Command::Submit {
+        request: 7,
+        service: ServiceName::new(b"echo").unwrap(),
+        deadline: Some(Duration::from_secs(5)),
+        idempotent: false,
+        payload: payload(1),
+    };
+    assert_eq!(next_submit(&mut broker).await, expected);
     // The broker now says nothing for longer than liveness × interval.
     assert_eq!(next(&mut rx).await, FromBroker::Down);
     let lost = FromBroker::Fail {
@@ -243,17 +230,12 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
     }
 }
 
-/// The next SUBMIT from the link, skipping heartbeats: its request id, deadline and idempotent flag.
-async fn next_submit(broker: &mut FakeBroker) -> (u64, Option<Duration>, bool) {
+/// The link's next SUBMIT, skipping heartbeats.
+async fn next_submit(broker: &mut FakeBroker) -> Command {
     loop {
         match broker.recv().await {
             Command::Heartbeat => continue,
-            Command::Submit {
-                request,
-                deadline,
-                idempotent,
-                ..
-            } => return (request, deadline, idempotent),
+            submit @ Command::Submit { .. } => return submit,
             other => panic!("expected SUBMIT, got {other:?}"),
         }
     }
@@ -281,7 +263,10 @@ async fn idempotent_requests_wait_for_a_broker_within_their_deadlines() {
     tx.send(get(2, Duration::from_secs(30))).await.unwrap();
     tx.send(get(3, Duration::from_secs(30))).await.unwrap();
     for expected in 1..=3 {
-        assert_eq!(next_submit(&mut broker).await.0, expected);
+        let Command::Submit { request, .. } = next_submit(&mut broker).await else {
+            unreachable!()
+        };
+        assert_eq!(request, expected);
     }
     // The broker now says nothing for longer than liveness × interval.
     assert_eq!(next(&mut rx).await, FromBroker::Down);
@@ -297,7 +282,15 @@ async fn idempotent_requests_wait_for_a_broker_within_their_deadlines() {
         "at its deadline, the broker still away"
     );
     answer_until_up(&mut broker, &mut rx).await;
-    let (request, deadline, idempotent) = next_submit(&mut broker).await;
+    let Command::Submit {
+        request,
+        deadline,
+        idempotent,
+        ..
+    } = next_submit(&mut broker).await
+    else {
+        unreachable!()
+    };
     assert_eq!(
         (request, idempotent),
         (3, true),
