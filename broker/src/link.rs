@@ -44,7 +44,7 @@ use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::protocol::{self, validate_sender_id};
+use crate::protocol::{self, validate_sender_id, ServiceName};
 use crate::zmq_async::{self, Hwm};
 
 pub(crate) use outstanding::Outstanding;
@@ -57,8 +57,9 @@ pub enum ToBroker {
     Submit {
         /// The gateway's id for the request, never reused for the life of the gateway.
         request: u64,
-        /// Target service.
-        service: String,
+        /// Target service (validated once, when the gateway's config is read; shared, so a submit
+        /// copies no name).
+        service: ServiceName,
         /// The Mongrel2 request message; its sender field is the link's sender id.
         payload: Bytes,
         /// Time allowed until the first reply; zero means the broker's default.

@@ -30,7 +30,6 @@ pub async fn handle(
     activity: Arc<Activity>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    let started = Instant::now();
     let busy = activity.busy();
     let conn = if request.version() == Version::HTTP_2 {
         Arc::new(Conn::new(app.ids.next(), conn.peer, app.reply_limits))
@@ -42,6 +41,8 @@ pub async fn handle(
         .access_log
         .enabled()
         .then(|| Entry::new(&parts, conn.id, conn.peer));
+    // The clock is read only for the access log's duration.
+    let started = entry.is_some().then(Instant::now);
     let http1 = parts.version < Version::HTTP_2;
     let response = match serve(&app, &conn, parts, body, &mut entry).await {
         Ok(response) => response,
@@ -63,7 +64,7 @@ pub async fn handle(
             response
         }
     };
-    if let Some(entry) = &mut entry {
+    if let (Some(entry), Some(started)) = (&mut entry, started) {
         entry.status = response.status().as_u16();
         entry.elapsed = started.elapsed();
         app.access_log.log(entry);

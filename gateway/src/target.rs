@@ -71,8 +71,36 @@ pub enum SendError {
     Stopped,
 }
 
-/// Resolves once a submitted request has left the gateway.
-pub type Ticket = tokio::sync::oneshot::Receiver<()>;
+/// Resolves once a submitted request has left the gateway (an error: it was dropped before).
+#[derive(Debug)]
+pub struct Ticket(Option<tokio::sync::oneshot::Receiver<()>>);
+
+impl Ticket {
+    /// A request that left while it was submitted (a service target hands it to the broker's link
+    /// without waiting): resolves at once, with no channel to allocate.
+    pub fn sent() -> Ticket {
+        Ticket(None)
+    }
+
+    /// A request that leaves when `sent` fires (or never, when it is dropped).
+    pub fn pending(sent: tokio::sync::oneshot::Receiver<()>) -> Ticket {
+        Ticket(Some(sent))
+    }
+}
+
+impl std::future::Future for Ticket {
+    type Output = Result<(), tokio::sync::oneshot::error::RecvError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        match &mut self.0 {
+            None => std::task::Poll::Ready(Ok(())),
+            Some(sent) => std::pin::Pin::new(sent).poll(cx),
+        }
+    }
+}
 
 /// Queues `command` on `commands`, waiting for room until `deadline`.
 async fn enqueue<T>(

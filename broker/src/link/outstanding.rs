@@ -11,6 +11,7 @@
 //! deadline, instead of failing it (as the broker itself re-dispatches an idempotent request whose
 //! worker died).
 
+use std::collections::hash_map::Entry as MapEntry;
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -46,8 +47,46 @@ pub(crate) struct Full;
 #[derive(Debug)]
 pub(crate) struct Outstanding {
     by_request: IdMap<u64, Entry>,
-    by_conn: IdMap<u32, VecDeque<u64>>,
+    by_conn: IdMap<u32, ConnQueue>,
     limit: usize,
+}
+
+/// One connection's requests, oldest first. A connection almost always has one request outstanding,
+/// which is kept inline: only pipelined requests take a heap queue.
+#[derive(Debug)]
+struct ConnQueue {
+    oldest: u64,
+    later: VecDeque<u64>,
+}
+
+impl ConnQueue {
+    fn new(request: u64) -> Self {
+        ConnQueue {
+            oldest: request,
+            later: VecDeque::new(),
+        }
+    }
+
+    /// Takes the oldest request out; `true` when none is left.
+    fn pop(&mut self) -> (u64, bool) {
+        let oldest = self.oldest;
+        match self.later.pop_front() {
+            Some(next) => {
+                self.oldest = next;
+                (oldest, false)
+            }
+            None => (oldest, true),
+        }
+    }
+
+    /// Takes `request` out wherever it is; `true` when none is left.
+    fn remove(&mut self, request: u64) -> bool {
+        if self.oldest == request {
+            return self.pop().1;
+        }
+        self.later.retain(|r| *r != request);
+        false
+    }
 }
 
 impl Outstanding {
@@ -80,7 +119,12 @@ impl Outstanding {
         }
         let conn_id = envelope::request_head(payload).ok().map(|h| h.conn_id);
         if let Some(conn) = conn_id {
-            self.by_conn.entry(conn).or_default().push_back(request);
+            match self.by_conn.entry(conn) {
+                MapEntry::Occupied(mut queue) => queue.get_mut().later.push_back(request),
+                MapEntry::Vacant(slot) => {
+                    slot.insert(ConnQueue::new(request));
+                }
+            }
         }
         self.by_request.insert(
             request,
@@ -100,8 +144,7 @@ impl Outstanding {
         };
         if let Some(conn) = entry.conn_id {
             if let Some(queue) = self.by_conn.get_mut(&conn) {
-                queue.retain(|r| *r != request);
-                if queue.is_empty() {
+                if queue.remove(request) {
                     self.by_conn.remove(&conn);
                 }
             }
@@ -121,10 +164,9 @@ impl Outstanding {
             let Some(queue) = self.by_conn.get_mut(&conn) else {
                 continue;
             };
-            if let Some(request) = queue.pop_front() {
-                self.by_request.remove(&request);
-            }
-            if queue.is_empty() {
+            let (request, emptied) = queue.pop();
+            self.by_request.remove(&request);
+            if emptied {
                 self.by_conn.remove(&conn);
             }
         }
@@ -201,6 +243,32 @@ mod tests {
         table.insert(4, &payload(9), later, None).unwrap();
         table.replied(&reply("7 8"));
         assert_eq!(ids(table.take_all()), [2, 4]);
+    }
+
+    #[test]
+    fn pipelined_requests_start_in_order_around_cancels() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let mut table = Outstanding::new(10);
+        for request in 1..=4 {
+            table.insert(request, &payload(7), later, None).unwrap();
+        }
+        assert!(table.remove(2), "a cancel from the middle of the queue");
+        assert!(table.remove(1), "a cancel of the oldest");
+        table.replied(&reply("7"));
+        assert_eq!(
+            table.len(),
+            1,
+            "the reply started request 3, the oldest left"
+        );
+        table.replied(&reply("7"));
+        table.replied(&reply("7"));
+        assert_eq!(table.len(), 0);
+        table.insert(5, &payload(7), later, None).unwrap();
+        assert_eq!(
+            ids(table.take_all()),
+            [5],
+            "the connection's queue starts afresh"
+        );
     }
 
     #[test]

@@ -124,8 +124,10 @@ impl Task {
                 },
                 message = self.from_gateway.recv() => match message {
                     Some(message) => {
-                        self.on_gateway_message(message);
-                        self.drain_gateway();
+                        // One clock reading serves the whole batch (microseconds apart).
+                        let now = Instant::now();
+                        self.on_gateway_message(message, now);
+                        self.drain_gateway(now);
                     }
                     None => break,
                 },
@@ -147,10 +149,10 @@ impl Task {
 
     /// Handles what else the gateway has queued (up to a batch), so a burst of submits costs one pass of
     /// the loop (and one readiness check of the socket) instead of one each.
-    fn drain_gateway(&mut self) {
+    fn drain_gateway(&mut self, now: Instant) {
         for _ in 1..BATCH {
             match self.from_gateway.try_recv() {
-                Ok(message) => self.on_gateway_message(message),
+                Ok(message) => self.on_gateway_message(message, now),
                 Err(_) => return,
             }
         }
@@ -285,12 +287,14 @@ impl Task {
     }
 
     fn read_socket(&mut self) {
+        // One clock reading serves the whole batch (microseconds apart).
+        let now = Instant::now();
         for _ in 0..BATCH {
             if self.gone {
                 return;
             }
             match self.socket.try_recv_multipart(&mut self.frames) {
-                Ok(Got::Message) => self.on_socket_message(),
+                Ok(Got::Message) => self.on_socket_message(now),
                 Ok(Got::Nothing) => return,
                 Ok(Got::Gone) => return self.connection_lost(),
                 Err(error) => {
@@ -309,7 +313,7 @@ impl Task {
         self.broker_gone();
     }
 
-    fn on_socket_message(&mut self) {
+    fn on_socket_message(&mut self, now: Instant) {
         let (version, command) = match gateway::decode_versioned(&self.frames) {
             Ok(decoded) => decoded,
             Err(error) => return tracing::debug!(%error, "malformed message from the broker"),
@@ -318,7 +322,7 @@ impl Task {
             tracing::info!(endpoint = %self.endpoint, "broker said DISCONNECT");
             return self.broker_gone();
         }
-        self.heard_at = Instant::now();
+        self.heard_at = now;
         if !self.up {
             self.up = true;
             self.version = version;

@@ -38,7 +38,7 @@ fn payload(conn: u32) -> Bytes {
 fn submit(request: u64) -> ToBroker {
     ToBroker::Submit {
         request,
-        service: "echo".into(),
+        service: ServiceName::new(b"echo").unwrap(),
         payload: payload(1),
         deadline: Duration::from_secs(5),
         idempotent: false,
@@ -253,7 +253,7 @@ async fn idempotent_requests_wait_for_a_broker_within_their_deadlines() {
     answer_until_up(&mut broker, &mut rx).await;
     let get = |request, deadline| ToBroker::Submit {
         request,
-        service: "echo".into(),
+        service: ServiceName::new(b"echo").unwrap(),
         payload: payload(1),
         deadline,
         idempotent: true,

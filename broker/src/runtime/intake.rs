@@ -126,7 +126,7 @@ impl Loop {
                 let event = Event::Submit {
                     gateway: &id,
                     request,
-                    service: &service,
+                    service: service.as_str(),
                     payload,
                     deadline,
                     idempotent,

@@ -195,7 +195,7 @@ fn reply_to(payload: &[u8], body: &str) -> Bytes {
 fn submit(request: u64, service: &str, payload: Bytes) -> ToBroker {
     ToBroker::Submit {
         request,
-        service: service.to_owned(),
+        service: ServiceName::new(service.as_bytes()).unwrap(),
         payload,
         deadline: Duration::ZERO,
         idempotent: true,

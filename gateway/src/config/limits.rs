@@ -51,8 +51,9 @@ pub const MAX_IDENT_BYTES: usize = 128;
 /// Longest target name in bytes; names appear in logs and metric labels.
 pub const MAX_TARGET_NAME_BYTES: usize = 64;
 
-/// Longest service name in bytes: one byte less than a short Majordomo frame.
-pub const MAX_SERVICE_NAME_BYTES: usize = 255;
+/// Longest service name in bytes: the worker protocol's limit (docs/worker-protocol.md), so a name
+/// the config accepts is one workers can announce.
+pub const MAX_SERVICE_NAME_BYTES: usize = scale0_broker::protocol::MAX_SERVICE_NAME_LEN;
 
 /// Longest host `name`/`matching` in bytes: Mongrel2's `limits.host_name`.
 pub const MAX_HOST_NAME_BYTES: usize = 256;

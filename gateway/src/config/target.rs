@@ -8,6 +8,7 @@ use super::endpoint::Endpoint;
 use super::limits::*;
 use super::raw::{RawBroker, RawDir, RawHandler, RawProxy, RawService, RawTarget};
 use super::Error;
+use scale0_broker::protocol::ServiceName;
 
 /// Index of a target in [`Config::targets`](super::Config::targets), as routes refer to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -79,8 +80,8 @@ pub enum Protocol {
 /// `type = "service"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Service {
-    /// The service name workers announce.
-    pub service: String,
+    /// The service name workers announce (checked by the worker protocol's rule).
+    pub service: ServiceName,
 }
 
 /// `type = "dir"`: Mongrel2's `Dir(...)`.
@@ -219,7 +220,9 @@ impl Broker {
                     MAX_BROKER_HANDLER_OUTSTANDING,
                 )?;
                 handlers.push(BrokerHandler {
-                    service: check::text(field(&scope, "service"), &h.service, MAX_TEXT_BYTES)?,
+                    service: service_name(field(&scope, "service"), &h.service)?
+                        .as_str()
+                        .to_owned(),
                     send_spec: check::endpoint(field(&scope, "send_spec"), &h.send_spec)?,
                     recv_spec: check::endpoint(field(&scope, "recv_spec"), &h.recv_spec)?,
                     recv_ident: h.recv_ident.clone().unwrap_or_default(),
@@ -330,19 +333,19 @@ fn handler(scope: &str, raw: &RawHandler) -> Result<Handler, Error> {
 
 /// Validates a service target.
 fn service(scope: &str, raw: &RawService) -> Result<Service, Error> {
-    let name = &raw.service;
-    if name.is_empty()
-        || name.len() > MAX_SERVICE_NAME_BYTES
-        || !name.bytes().all(|b| b.is_ascii_graphic())
-    {
-        return Err(check::invalid(
-            field(scope, "service"),
+    let service = service_name(field(scope, "service"), &raw.service)?;
+    Ok(Service { service })
+}
+
+/// Checks a service name by the worker protocol's rule, so every name the config accepts is one
+/// workers can announce and the broker takes.
+fn service_name(field: String, name: &str) -> Result<ServiceName, Error> {
+    ServiceName::new(name.as_bytes()).map_err(|_| {
+        check::invalid(
+            field,
             name,
-            "a service name is 1-255 printable ASCII characters without spaces",
-        ));
-    }
-    Ok(Service {
-        service: name.clone(),
+            "a service name is 1 to MAX_SERVICE_NAME_BYTES (128) characters of A-Z a-z 0-9 . _ - : / (the worker protocol's rule)",
+        )
     })
 }
 

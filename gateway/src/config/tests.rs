@@ -223,7 +223,7 @@ fn every_target_shape_is_typed() {
     let TargetKind::Service(svc) = kind("svc") else {
         panic!("svc")
     };
-    assert_eq!(svc.service, "echo");
+    assert_eq!(svc.service.as_str(), "echo");
     let TargetKind::Dir(files) = kind("files") else {
         panic!("files")
     };

@@ -95,8 +95,12 @@ mod tests {
                 .unwrap();
             config.target(r.target).unwrap()
         };
-        assert!(matches!(&route("/").kind, TargetKind::Service(s) if s.service == "hello"));
-        assert!(matches!(&route("/echo").kind, TargetKind::Service(s) if s.service == "echo"));
+        assert!(
+            matches!(&route("/").kind, TargetKind::Service(s) if s.service.as_str() == "hello")
+        );
+        assert!(
+            matches!(&route("/echo").kind, TargetKind::Service(s) if s.service.as_str() == "echo")
+        );
         let TargetKind::Handler(handler) = &route("/handler/").kind else {
             panic!("/handler/ is not a handler");
         };

@@ -142,7 +142,7 @@ impl Handle {
             sent: Some(sent),
         };
         enqueue(&self.commands, command, deadline).await?;
-        Ok(ticket)
+        Ok(Ticket::pending(ticket))
     }
 }
 

@@ -22,7 +22,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use scale0_broker::link::ToBroker;
-use tokio::sync::{mpsc, oneshot};
+use scale0_broker::protocol::ServiceName;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -37,7 +38,7 @@ pub struct Settings {
     /// Target name, for logs.
     pub name: String,
     /// The service workers announce.
-    pub service: String,
+    pub service: ServiceName,
     /// The gateway's sender id (the UUID field of its requests).
     pub sender_id: String,
 }
@@ -135,8 +136,6 @@ impl Handle {
             idempotent: info.idempotent,
         };
         self.routes.submit(submit)?;
-        let (sent, ticket) = oneshot::channel();
-        let _ticket_is_held_here = sent.send(());
-        Ok(ticket)
+        Ok(Ticket::sent())
     }
 }

@@ -15,7 +15,7 @@ use crate::protocol::gateway::Command;
 use crate::protocol::{ServiceName, MAX_DURATION_MS};
 
 impl Task {
-    pub(super) fn on_gateway_message(&mut self, message: ToBroker) {
+    pub(super) fn on_gateway_message(&mut self, message: ToBroker, now: Instant) {
         match message {
             ToBroker::Submit {
                 request,
@@ -23,7 +23,7 @@ impl Task {
                 payload,
                 deadline,
                 idempotent,
-            } => self.submit(request, &service, payload, deadline, idempotent),
+            } => self.submit(request, service, payload, deadline, idempotent, now),
             ToBroker::Cancel { request } => {
                 self.outstanding.remove(request);
                 self.unpark(request);
@@ -37,14 +37,12 @@ impl Task {
     fn submit(
         &mut self,
         request: u64,
-        service: &str,
+        service: ServiceName,
         payload: Bytes,
         deadline: Duration,
         idempotent: bool,
+        now: Instant,
     ) {
-        let Ok(service) = ServiceName::new(service.as_bytes()) else {
-            return self.fail(request, 502, Duration::ZERO, "bad-submit");
-        };
         if !self.up {
             let retry_after = self.settings.retry_after;
             return self.fail(request, 503, retry_after, REASON_BROKER_UNREACHABLE);
@@ -52,7 +50,7 @@ impl Task {
         let max = Duration::from_millis(MAX_DURATION_MS);
         let deadline = (!deadline.is_zero()).then(|| deadline.min(max));
         let window = deadline.unwrap_or(engine::Config::default().default_deadline);
-        let deadline_at = (Instant::now() + window).into_std();
+        let deadline_at = (now + window).into_std();
         self.hand_over(request, service, payload, deadline, idempotent, deadline_at);
     }
 

@@ -1,6 +1,7 @@
 //! Workers that die: silent ones are expired by liveness, closed ones are found by the ROUTER.
 
 use super::*;
+use crate::protocol::ServiceName;
 use crate::runtime::Transport;
 
 #[tokio::test]
@@ -56,7 +57,7 @@ async fn closed_worker_fails_its_request(transport: Transport) -> serde_json::Va
     let mut worker = FakeWorker::ready(&ctx, &broker.endpoints.workers, "w-1", &["echo"], 1).await;
     let not_idempotent = ToBroker::Submit {
         request: 1,
-        service: "echo".into(),
+        service: ServiceName::new(b"echo").unwrap(),
         payload: payload("gw-1", 9),
         deadline: Duration::ZERO,
         idempotent: false,

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::control::{self, Command as Ctl};
+use crate::protocol::ServiceName;
 use crate::runtime::{HandlerEndpoints, HandlerService};
 
 /// A Mongrel2-style handler driven by the test.
@@ -69,7 +70,7 @@ fn handler_settings(dir: &TempDir, max_outstanding: u32) -> Settings {
 fn submit_within(request: u64, conn: u32, deadline: Duration) -> ToBroker {
     ToBroker::Submit {
         request,
-        service: "m2".to_owned(),
+        service: ServiceName::new(b"m2").unwrap(),
         payload: payload("gw-1", conn),
         deadline,
         idempotent: true,

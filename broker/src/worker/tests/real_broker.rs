@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{fast, PATIENCE};
 use crate::link::{FromBroker, ToBroker};
+use crate::protocol::ServiceName;
 use crate::runtime::{Broker, Settings};
 use crate::worker::Worker;
 
@@ -69,7 +70,7 @@ impl Running {
 fn submit(request: u64, conn: u32) -> ToBroker {
     ToBroker::Submit {
         request,
-        service: "echo".to_owned(),
+        service: ServiceName::new(b"echo").unwrap(),
         payload: Bytes::from(format!("gw-1 {conn} /echo 2:{{}},4:ping,")),
         deadline: Duration::ZERO,
         idempotent: true,

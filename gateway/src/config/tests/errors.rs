@@ -1,7 +1,7 @@
 //! Each kind of config error, and that it names the field at fault.
 
 use super::{edited, error_of, MINIMAL};
-use crate::config::{limits, Error};
+use crate::config::{limits, Config, Error};
 
 #[test]
 fn unknown_keys_are_rejected_in_every_section() {
@@ -158,6 +158,38 @@ fn bad_values_name_their_field() {
             ..
         }
     ));
+}
+
+/// A service name the worker protocol refuses would fail every request at the broker: the config
+/// refuses it instead, for service targets and handler-backed services alike.
+#[test]
+fn service_names_follow_the_worker_protocol() {
+    let broker = "[broker]\nembedded = true\nworkers = \"tcp://127.0.0.1:5555\"\n";
+    let service = |name: &str| {
+        format!("{MINIMAL}\n[target.s]\ntype = \"service\"\nservice = \"{name}\"\n{broker}")
+    };
+    let longest = "s".repeat(limits::MAX_SERVICE_NAME_BYTES);
+    if let Err(e) = Config::from_toml_str(&service(&longest)) {
+        panic!("refused: {e:?}");
+    }
+    if let Err(e) = Config::from_toml_str(&service("api/v1:users.get_x-2")) {
+        panic!("refused: {e:?}");
+    }
+    let too_long = "s".repeat(limits::MAX_SERVICE_NAME_BYTES + 1);
+    for bad in ["", "a b", "svc@host", "caf\u{e9}", too_long.as_str()] {
+        match error_of(&service(bad)) {
+            Error::Invalid { field, .. } => assert_eq!(field, "target.s.service", "{bad:?}"),
+            other => panic!("{bad:?}: unexpected {other:?}"),
+        }
+    }
+    let handler = format!(
+        "{MINIMAL}\n{broker}[[broker.handler]]\nservice = \"m2 app\"\n\
+         send_spec = \"tcp://127.0.0.1:5556\"\nrecv_spec = \"tcp://127.0.0.1:5557\"\nmax_outstanding = 8\n"
+    );
+    match error_of(&handler) {
+        Error::Invalid { field, .. } => assert_eq!(field, "broker.handler[0].service"),
+        other => panic!("unexpected {other:?}"),
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use scale0_broker::idmap::IdMap;
 use scale0_broker::link::{Deliver, Delivery, FromBroker, ToBroker};
+use scale0_broker::protocol::ServiceName;
 use tokio::sync::mpsc;
 
 use crate::target::conns::ConnTable;
@@ -44,7 +45,7 @@ struct State {
 /// One submit, as a handle passes it in.
 pub(super) struct Submit<'a> {
     pub(super) conn_id: u64,
-    pub(super) service: &'a str,
+    pub(super) service: &'a ServiceName,
     pub(super) payload: Bytes,
     pub(super) deadline: Duration,
     pub(super) idempotent: bool,
@@ -112,7 +113,7 @@ impl Routes {
         };
         let message = ToBroker::Submit {
             request,
-            service: submit.service.to_owned(),
+            service: submit.service.clone(),
             payload: submit.payload,
             deadline: submit.deadline,
             idempotent: submit.idempotent,

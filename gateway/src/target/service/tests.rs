@@ -19,7 +19,7 @@ const DEADLINE: Duration = Duration::from_secs(10);
 fn settings() -> Settings {
     Settings {
         name: "api".into(),
-        service: "echo".into(),
+        service: scale0_broker::protocol::ServiceName::new(b"echo").unwrap(),
         sender_id: "gw-1".into(),
     }
 }
