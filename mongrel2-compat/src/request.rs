@@ -133,9 +133,9 @@ impl<'a> Request<'a> {
         encode::frame(self, out);
     }
 
-    /// The encoded frame in a new buffer of exactly the right size.
+    /// The encoded frame in a new buffer of exactly the right size (the encoder reserves it).
     pub fn to_vec(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(encode::frame_len(self));
+        let mut out = Vec::new();
         self.encode(&mut out);
         out
     }

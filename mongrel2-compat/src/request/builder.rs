@@ -245,9 +245,13 @@ impl<'a> Builder<'a> {
             .into_scan_order()
             .into_iter()
             .map(|entry| {
-                let value = match <[_; 1]>::try_from(entry.values) {
-                    Ok([one]) => HeaderValue::One(one),
-                    Err(many) => HeaderValue::Many(many),
+                let value = if entry.more.is_empty() {
+                    HeaderValue::One(entry.first)
+                } else {
+                    let mut many = Vec::with_capacity(1 + entry.more.len());
+                    many.push(entry.first);
+                    many.extend(entry.more);
+                    HeaderValue::Many(many)
                 };
                 (entry.key, value)
             })

@@ -171,3 +171,44 @@ fn websocket_flags_are_hex_of_the_first_byte_with_fin() {
     assert_eq!(frame.request.method(), Some(key::METHOD_WEBSOCKET));
     assert_eq!(frame.request.headers.get_str(key::FLAGS), Some("0x82"));
 }
+
+/// The JSON prefix is written for the unescaped length and corrected after: values with `"` and
+/// `\` get the right netstring length, also when the escapes give it one more digit.
+#[test]
+fn escaped_values_get_the_right_netstring_length() {
+    let base = http_get(Protocol::Json).build().unwrap().request.to_vec();
+    let base_len = base.len();
+    let headers_len = |frame: &[u8]| {
+        let start = frame.iter().position(|&b| b == b'{').unwrap();
+        let colon = frame[..start].iter().rposition(|&b| b == b' ').unwrap() + 1;
+        let prefix: usize = std::str::from_utf8(&frame[colon..start - 1])
+            .unwrap()
+            .parse()
+            .unwrap();
+        (
+            prefix,
+            frame[start..].iter().rposition(|&b| b == b'}').unwrap() + 1,
+        )
+    };
+    let (prefix, object) = headers_len(&base);
+    assert_eq!(prefix, object);
+    // Pad the unescaped object to 999 bytes, then let escapes carry it past 1000.
+    let pad = 999 - prefix - b",\"x\":\"\"".len();
+    for value in [
+        "\"".repeat(pad / 2),
+        format!("{}\\\\\"", "v".repeat(pad - 3)),
+        "a\"b\\c".to_owned(),
+    ] {
+        let built = http_get(Protocol::Json)
+            .header(b"x", value.as_bytes())
+            .build()
+            .unwrap();
+        let frame = built.request.to_vec();
+        let (prefix, object) = headers_len(&frame);
+        assert_eq!(prefix, object, "{value:?}");
+        assert_eq!(frame.len(), built.request.encoded_len());
+        let decoded = decode(&frame).unwrap();
+        assert_eq!(decoded.headers.get_str(b"x"), Some(value.as_str()));
+        assert!(frame.len() > base_len);
+    }
+}

@@ -15,6 +15,7 @@
 //!   `limits.header_count` keys.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// Chains of a new table (kazlib `INIT_SIZE`).
 const INIT_CHAINS: usize = 64;
@@ -43,15 +44,37 @@ pub(super) enum Added {
 #[derive(Debug)]
 pub(super) struct Entry<'a> {
     pub(super) key: Cow<'a, [u8]>,
-    pub(super) values: Vec<Cow<'a, [u8]>>,
+    /// The first value; a key almost always has just one, which then costs no allocation.
+    pub(super) first: Cow<'a, [u8]>,
+    /// Values after the first (at most `MAX_VALUES - 1`).
+    pub(super) more: Vec<Cow<'a, [u8]>>,
     hash: u32,
+    /// Where the key sits in its chain: the smallest comes first in a scan.
+    place: i64,
 }
 
-/// The table: entries in insertion order, and chains of entry indices in scan order (head first).
+impl<'a> Entry<'a> {
+    fn values(&self) -> usize {
+        1 + self.more.len()
+    }
+}
+
+/// Keys beyond which [`Table::find`] uses an index by hash instead of a scan of every key.
+const SCAN_LIMIT: usize = 16;
+
+/// The table. Instead of kazlib's chains of nodes, each entry records its chain position (`place`,
+/// smallest first, so a key put at a chain's head takes a place below every other); a scan sorts by
+/// (chain, place). A request's table is built and read once, and usually holds a handful of keys:
+/// this costs one allocation where 64 empty chains and one list per chain cost many.
 #[derive(Debug)]
 pub(super) struct Table<'a> {
     entries: Vec<Entry<'a>>,
-    chains: Vec<Vec<usize>>,
+    /// Chains at the current size (a power of two).
+    chains: usize,
+    /// The place of the next key put at a chain's head: below every place given so far.
+    next_head: i64,
+    /// Entry indices by key hash, kept once the table holds more than [`SCAN_LIMIT`] keys.
+    by_hash: Option<HashMap<u32, Vec<usize>>>,
     max_keys: usize,
 }
 
@@ -61,7 +84,9 @@ impl<'a> Table<'a> {
     pub(super) fn new(max_keys: usize) -> Self {
         Table {
             entries: Vec::new(),
-            chains: vec![Vec::new(); INIT_CHAINS],
+            chains: INIT_CHAINS,
+            next_head: -1,
+            by_hash: None,
             max_keys,
         }
     }
@@ -71,14 +96,15 @@ impl<'a> Table<'a> {
         if self.entries.len() >= self.max_keys {
             return Added::TableFull;
         }
-        match self.find(&key) {
-            Some(index) if self.entries[index].values.len() >= MAX_VALUES => Added::TooManyValues,
+        let hash = hash(&key);
+        match self.find(hash, &key) {
+            Some(index) if self.entries[index].values() >= MAX_VALUES => Added::TooManyValues,
             Some(index) => {
-                self.entries[index].values.push(value);
+                self.entries[index].more.push(value);
                 Added::Stored
             }
             None => {
-                self.insert(key, value);
+                self.insert(key, hash, value);
                 Added::Stored
             }
         }
@@ -87,65 +113,78 @@ impl<'a> Table<'a> {
     /// One of Mongrel2's own keys: `Request_set(key, value, 1)`, which replaces every value of an
     /// existing key in place and is not subject to the client-header cap.
     pub(super) fn set(&mut self, key: Cow<'a, [u8]>, value: Cow<'a, [u8]>) {
-        match self.find(&key) {
-            Some(index) => self.entries[index].values = vec![value],
-            None => self.insert(key, value),
+        let hash = hash(&key);
+        match self.find(hash, &key) {
+            Some(index) => {
+                let entry = &mut self.entries[index];
+                entry.first = value;
+                entry.more.clear();
+            }
+            None => self.insert(key, hash, value),
         }
     }
 
-    /// The entries in Mongrel2's scan order (JSON order; tnetstring uses the reverse).
+    /// The entries in Mongrel2's scan order (JSON order; tnetstring uses the reverse): chains 0..
+    /// in order, each from its head.
     pub(super) fn into_scan_order(self) -> Vec<Entry<'a>> {
-        let mut slots: Vec<Option<Entry<'a>>> = self.entries.into_iter().map(Some).collect();
-        self.chains
-            .iter()
-            .flatten()
-            .filter_map(|&index| slots.get_mut(index).and_then(Option::take))
-            .collect()
+        let mask = self.chains - 1;
+        let mut entries = self.entries;
+        entries.sort_unstable_by_key(|entry| (entry.hash as usize & mask, entry.place));
+        entries
     }
 
-    /// The index of `key`'s entry, searching its chain as kazlib does.
-    fn find(&self, key: &[u8]) -> Option<usize> {
-        let hash = hash(key);
-        self.chains[self.chain_of(hash)]
-            .iter()
-            .copied()
-            .find(|&index| self.entries[index].hash == hash && self.entries[index].key[..] == *key)
+    /// The index of `key`'s entry (`hash` is its hash).
+    fn find(&self, hash: u32, key: &[u8]) -> Option<usize> {
+        let matches = |&index: &usize| {
+            let entry = &self.entries[index];
+            entry.hash == hash && entry.key[..] == *key
+        };
+        match &self.by_hash {
+            Some(by_hash) => by_hash.get(&hash)?.iter().copied().find(matches),
+            None => (0..self.entries.len()).find(matches),
+        }
     }
 
     /// Adds a new key at the head of its chain, growing the table first when it is at its
     /// high-water mark.
-    fn insert(&mut self, key: Cow<'a, [u8]>, value: Cow<'a, [u8]>) {
-        if self.entries.len() >= 2 * self.chains.len() {
+    fn insert(&mut self, key: Cow<'a, [u8]>, hash: u32, value: Cow<'a, [u8]>) {
+        if self.entries.len() >= 2 * self.chains {
             self.grow();
         }
-        let hash = hash(&key);
-        let chain = self.chain_of(hash);
-        self.chains[chain].insert(0, self.entries.len());
+        let index = self.entries.len();
         self.entries.push(Entry {
             key,
-            values: vec![value],
+            first: value,
+            more: Vec::new(),
             hash,
+            place: self.next_head,
         });
+        self.next_head -= 1;
+        match &mut self.by_hash {
+            Some(by_hash) => by_hash.entry(hash).or_default().push(index),
+            None if self.entries.len() > SCAN_LIMIT => {
+                let mut by_hash: HashMap<u32, Vec<usize>> = HashMap::new();
+                for (index, entry) in self.entries.iter().enumerate() {
+                    by_hash.entry(entry.hash).or_default().push(index);
+                }
+                self.by_hash = Some(by_hash);
+            }
+            None => {}
+        }
     }
 
     /// kazlib's `grow_table`: chain `c` splits into `c` and `c + old`, by the hash bit the wider
     /// mask exposes; walking the old chain from its head and pushing each key onto the front of
-    /// its new chain reverses the order of the keys that stay together.
+    /// its new chain reverses the order of the keys that stay together. Keys sharing a new chain
+    /// all come from the same old one, so negating every place reverses exactly those orders.
     fn grow(&mut self) {
-        let old = self.chains.len();
-        let mut chains = vec![Vec::new(); old * 2];
-        for (number, chain) in self.chains.iter().enumerate() {
-            for &index in chain {
-                let high = self.entries[index].hash as usize & old != 0;
-                chains[if high { number + old } else { number }].insert(0, index);
-            }
+        self.chains *= 2;
+        let mut lowest = 0;
+        for entry in &mut self.entries {
+            entry.place = -entry.place;
+            lowest = lowest.min(entry.place);
         }
-        self.chains = chains;
-    }
-
-    /// The chain a hash falls in at the current size (a power of two).
-    fn chain_of(&self, hash: u32) -> usize {
-        hash as usize & (self.chains.len() - 1)
+        self.next_head = lowest - 1;
     }
 }
 
@@ -231,7 +270,7 @@ mod tests {
         table.set(Cow::Borrowed(b"x"), Cow::Borrowed(b"only"));
         let entries = table.into_scan_order();
         let x = entries.iter().find(|e| &e.key[..] == b"x").unwrap();
-        assert_eq!(x.values, [Cow::Borrowed(&b"only"[..])]);
+        assert_eq!((&x.first[..], x.more.len()), (&b"only"[..], 0));
     }
 
     #[test]
@@ -274,7 +313,7 @@ mod tests {
         }
         // 129 keys: the 129th insertion doubled the table to 128 chains.
         table.set(Cow::Borrowed(b"last"), Cow::Borrowed(b"v"));
-        assert_eq!(table.chains.len(), 128);
+        assert_eq!(table.chains, 128);
         let order = keys(table);
         let position = |name: &str| order.iter().position(|k| k == name).unwrap();
         let (low, high): (Vec<&String>, Vec<&String>) = names
@@ -288,6 +327,72 @@ mod tests {
                     "{pair:?} in {order:?}"
                 );
             }
+        }
+    }
+
+    /// kazlib's table as Mongrel2 runs it, node by node: 64 chains, a new key at the head of its
+    /// chain, a scan chain by chain from each head, and `grow_table` splitting every chain by the
+    /// newly exposed bit, pushing each key onto the front of its new chain. The reference the
+    /// compact table is checked against.
+    struct Chains {
+        keys: Vec<Vec<u8>>,
+        chains: Vec<Vec<usize>>,
+    }
+
+    impl Chains {
+        fn new() -> Self {
+            Chains {
+                keys: Vec::new(),
+                chains: vec![Vec::new(); INIT_CHAINS],
+            }
+        }
+
+        fn set(&mut self, key: &[u8]) {
+            let mask = self.chains.len() - 1;
+            if self.chains[hash(key) as usize & mask]
+                .iter()
+                .any(|&i| self.keys[i] == key)
+            {
+                return;
+            }
+            if self.keys.len() >= 2 * self.chains.len() {
+                let old = self.chains.len();
+                let mut chains = vec![Vec::new(); old * 2];
+                for (number, chain) in self.chains.iter().enumerate() {
+                    for &index in chain {
+                        let high = hash(&self.keys[index]) as usize & old != 0;
+                        chains[if high { number + old } else { number }].insert(0, index);
+                    }
+                }
+                self.chains = chains;
+            }
+            let chain = hash(key) as usize & (self.chains.len() - 1);
+            self.chains[chain].insert(0, self.keys.len());
+            self.keys.push(key.to_vec());
+        }
+
+        fn scan(&self) -> Vec<String> {
+            self.chains
+                .iter()
+                .flatten()
+                .map(|&i| String::from_utf8_lossy(&self.keys[i]).into_owned())
+                .collect()
+        }
+    }
+
+    proptest::proptest! {
+        /// Any sequence of keys (repeats included, up to several doublings of the table) scans in
+        /// the order kazlib's chains give.
+        #[test]
+        fn scan_order_is_kazlibs(names in proptest::collection::vec(0u16..700, 0..600)) {
+            let mut table = Table::new(1280);
+            let mut reference = Chains::new();
+            for n in &names {
+                let key = format!("k{n}").into_bytes();
+                reference.set(&key);
+                table.set(Cow::Owned(key), Cow::Borrowed(b"v"));
+            }
+            proptest::prop_assert_eq!(keys(table), reference.scan());
         }
     }
 }
