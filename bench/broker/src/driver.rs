@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use scale0_broker::link::{FromBroker, Link, ToBroker};
+use scale0_broker::protocol::ServiceName;
 
 use crate::worker::SERVICE;
 
@@ -78,13 +79,14 @@ pub async fn drive(link: Link, window: usize, periods: Periods) -> Result<Report
     let mut started = vec![Instant::now(); window];
     let mut requests = vec![0u64; window];
     let mut next_request = 0u64;
+    let service = ServiceName::new(SERVICE.as_bytes()).map_err(|e| e.to_string())?;
     let mut submit = |conn: usize, started: &mut [Instant], requests: &mut [u64]| {
         started[conn] = Instant::now();
         next_request += 1;
         requests[conn] = next_request;
         tx.try_send(ToBroker::Submit {
             request: next_request,
-            service: SERVICE.to_owned(),
+            service: service.clone(),
             payload: payloads[conn].clone(),
             deadline: Duration::ZERO,
             idempotent: true,

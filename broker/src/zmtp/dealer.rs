@@ -16,7 +16,10 @@ use super::{Endpoint, Limits, Received, SendError, RECONNECT_INTERVAL};
 ///
 /// Unlike libzmq's, it tells its owner when a connection that was up is lost
 /// ([`Received::Disconnected`], with no frames, after that connection's last message): the peer has lost
-/// whatever it held for this socket. It then reconnects by itself, keeping what is queued.
+/// whatever it held for this socket. Once the owner has taken that report it reconnects by itself,
+/// keeping what is queued; not before, so an owner that replaces the socket on a loss (the gateway's
+/// link, which fails or parks what it had handed over) never has the old one reach a broker that came
+/// back, however late it runs.
 pub struct Dealer {
     shared: Arc<Shared>,
     stop: CancellationToken,
@@ -27,6 +30,8 @@ struct Shared {
     input: Notify,
     inbound: In,
     out: Out,
+    /// The owner took a [`Received::Disconnected`]: the connection may be opened again.
+    loss_taken: Notify,
     limits: Limits,
     /// Handshakes completed, for logs and tests.
     connections: AtomicU64,
@@ -47,6 +52,7 @@ impl Dealer {
             input: Notify::new(),
             inbound: In::default(),
             out: Out::default(),
+            loss_taken: Notify::new(),
             limits,
             connections: AtomicU64::new(0),
         });
@@ -62,7 +68,11 @@ impl Dealer {
             return Received::Empty;
         };
         self.shared.inbound.taken(self.shared.limits.hwm);
-        incoming.into_frames(frames)
+        let received = incoming.into_frames(frames);
+        if received == Received::Disconnected {
+            self.shared.loss_taken.notify_one();
+        }
+        received
     }
 
     /// Whether a message is waiting.
@@ -115,6 +125,10 @@ async fn run(endpoint: Endpoint, identity: Bytes, shared: Arc<Shared>, stop: Can
             // held for this connection.
             shared.inbound.added();
             conn::hand_over(&mut lock(&shared), Incoming::Lost, &shared.input);
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = shared.loss_taken.notified() => {}
+            }
         }
         tokio::select! {
             () = stop.cancelled() => return,

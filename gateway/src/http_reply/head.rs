@@ -60,10 +60,32 @@ pub(super) fn resume_at(len: usize) -> usize {
     len.saturating_sub(2)
 }
 
+/// Header slots on the stack: enough for almost every reply head. A head with more fields is
+/// parsed again with [`Limits::max_headers`] slots on the heap.
+const STACK_HEADERS: usize = 16;
+
 /// Parses a complete head (`head` ends with the blank line found by [`find_end`]).
 pub(super) fn parse(head: &Bytes, limits: &Limits) -> Result<ResponseHead, Error> {
-    let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
-    let mut response = httparse::Response::new(&mut slots);
+    let mut stack = [httparse::EMPTY_HEADER; STACK_HEADERS];
+    if limits.max_headers <= STACK_HEADERS {
+        return parse_with(head, limits, &mut stack[..limits.max_headers]);
+    }
+    match parse_with(head, limits, &mut stack) {
+        Err(Error::TooManyHeaders { .. }) => {
+            let mut slots = vec![httparse::EMPTY_HEADER; limits.max_headers];
+            parse_with(head, limits, &mut slots)
+        }
+        parsed => parsed,
+    }
+}
+
+/// [`parse`] with `slots` for the header fields (more fields than slots: `TooManyHeaders`).
+fn parse_with<'h>(
+    head: &'h Bytes,
+    limits: &Limits,
+    slots: &mut [httparse::Header<'h>],
+) -> Result<ResponseHead, Error> {
+    let mut response = httparse::Response::new(slots);
     let status = response.parse(head).map_err(|e| map_httparse(e, limits))?;
     if status.is_partial() {
         return Err(Error::BadStatusLine {

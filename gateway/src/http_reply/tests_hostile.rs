@@ -142,6 +142,39 @@ fn ten_thousand_headers_are_too_many() {
     );
 }
 
+/// Heads up to the field limit parse whole, on either side of the stack slots; one more field is
+/// refused, at the default limit and at limits below and above the stack slots.
+#[test]
+fn the_field_limit_holds_around_the_stack_slots() {
+    let head = |fields: usize| {
+        let lines: Vec<u8> = (0..fields)
+            .flat_map(|i| format!("x-{i}: {i}\r\n").into_bytes())
+            .collect();
+        Bytes::from([&b"HTTP/1.1 200 OK\r\n"[..], &lines, b"\r\n"].concat())
+    };
+    for max_headers in [5, 16, 17, Limits::MAX_HEADERS] {
+        let limits = Limits {
+            max_headers,
+            ..Limits::default()
+        };
+        for fields in [0, 1, 15, 16, 17, max_headers] {
+            if fields > max_headers {
+                continue;
+            }
+            let parsed = head::parse(&head(fields), &limits).unwrap();
+            assert_eq!(parsed.headers.len(), fields, "{fields} of {max_headers}");
+            if fields > 0 {
+                let last = format!("x-{}", fields - 1);
+                assert!(parsed.headers.contains_key(last.as_str()));
+            }
+        }
+        assert_eq!(
+            head::parse(&head(max_headers + 1), &limits).unwrap_err(),
+            Error::TooManyHeaders { limit: max_headers }
+        );
+    }
+}
+
 #[test]
 fn oversized_heads_fail_as_soon_as_the_cap_is_passed() {
     let limit = Limits::MAX_HEAD_BYTES;
