@@ -322,22 +322,33 @@ const HOP_BY_HOP: [header::HeaderName; 5] = [
     header::UPGRADE,
 ];
 
+/// Hop-by-hop fields that are not standard names in `http`.
+const HOP_BY_HOP_OTHER: [&str; 2] = ["keep-alive", "proxy-connection"];
+
+fn is_hop_by_hop(name: &header::HeaderName) -> bool {
+    HOP_BY_HOP.contains(name) || HOP_BY_HOP_OTHER.contains(&name.as_str())
+}
+
 /// The client response head for a handler's response head: hop-by-hop fields
 /// dropped, `Connection: close` kept so hyper closes after the response.
 fn build_head(head: http_reply::ResponseHead) -> Response<Body> {
-    let close = head.headers.get_all(header::CONNECTION).iter().any(|v| {
-        v.as_bytes()
-            .split(|&b| b == b',')
-            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-    });
     let mut headers = head.headers;
-    for name in &HOP_BY_HOP {
-        headers.remove(name);
-    }
-    headers.remove("keep-alive");
-    headers.remove("proxy-connection");
-    if close {
-        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    // One look at the (few) names first: most replies carry no hop-by-hop field.
+    if headers.keys().any(is_hop_by_hop) {
+        let close = headers.get_all(header::CONNECTION).iter().any(|v| {
+            v.as_bytes()
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+        });
+        for name in &HOP_BY_HOP {
+            headers.remove(name);
+        }
+        for name in HOP_BY_HOP_OTHER {
+            headers.remove(name);
+        }
+        if close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
     }
     let mut response = Response::new(Body::empty());
     *response.status_mut() = head.status;
@@ -350,4 +361,52 @@ fn build_head(head: http_reply::ResponseHead) -> Response<Body> {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(fields: &[(&'static str, &'static str)]) -> http_reply::ResponseHead {
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in fields {
+            headers.append(*name, HeaderValue::from_static(value));
+        }
+        http_reply::ResponseHead {
+            version: http::Version::HTTP_11,
+            status: http::StatusCode::OK,
+            reason: bytes::Bytes::from_static(b"OK"),
+            headers,
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_fields_are_dropped_and_close_is_kept() {
+        let response = build_head(head(&[
+            ("content-type", "text/plain"),
+            ("connection", "keep-alive, Close"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-connection", "keep-alive"),
+            ("transfer-encoding", "chunked"),
+            ("te", "trailers"),
+            ("trailer", "x-sum"),
+            ("upgrade", "h2c"),
+            ("x-kept", "1"),
+        ]));
+        let names: Vec<&str> = response.headers().keys().map(|n| n.as_str()).collect();
+        assert_eq!(names, ["content-type", "x-kept", "connection"]);
+        assert_eq!(response.headers()[header::CONNECTION], "close");
+    }
+
+    #[test]
+    fn end_to_end_fields_pass_untouched() {
+        let fields = [("content-length", "13"), ("content-type", "text/plain")];
+        let response = build_head(head(&fields));
+        assert_eq!(response.headers().len(), 2);
+        let keep_alive = build_head(head(&[("connection", "keep-alive")]));
+        assert!(
+            keep_alive.headers().is_empty(),
+            "Connection without close is dropped"
+        );
+    }
 }
