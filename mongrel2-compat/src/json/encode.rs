@@ -7,24 +7,53 @@
 /// put `"` or `\` into those, so escaping them too gives the same bytes for everything Mongrel2
 /// can send, and keeps our output parseable when a caller passes such bytes anyway.
 pub fn write_str(out: &mut Vec<u8>, s: &[u8]) {
-    let escapes = escapes(s);
-    out.reserve(s.len() + escapes + 2);
     out.push(b'"');
-    if escapes == 0 {
-        // The common case (header values rarely hold `"` or `\`): one copy, no byte loop.
-        out.extend_from_slice(s);
-    } else {
-        let mut start = 0;
-        for (i, &byte) in s.iter().enumerate() {
-            if byte == b'"' || byte == b'\\' {
-                out.extend_from_slice(&s[start..i]);
-                out.push(b'\\');
-                start = i;
+    match first_escape(s) {
+        // The common case (header values rarely hold `"` or `\`): one copy.
+        None => out.extend_from_slice(s),
+        Some(first) => {
+            out.reserve(s.len() + escapes(&s[first..]) + 1);
+            let mut start = 0;
+            for (i, &byte) in s.iter().enumerate().skip(first) {
+                if byte == b'"' || byte == b'\\' {
+                    out.extend_from_slice(&s[start..i]);
+                    out.push(b'\\');
+                    start = i;
+                }
             }
+            out.extend_from_slice(&s[start..]);
         }
-        out.extend_from_slice(&s[start..]);
     }
     out.push(b'"');
+}
+
+/// The index of the first `"` or `\` in `s`, eight bytes at a time: header keys and values are
+/// short, too short for a vector loop's set-up to pay.
+fn first_escape(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = ONES * b'"' as u64;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    // The lowest high bit set in `(x - ONES) & !x & HIGHS` marks the first zero byte of `x` (a borrow
+    // may set bits above it too, never below), so the first match is exact.
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut words = s.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let word = u64::from_le_bytes(bytes);
+        let hits = zero_bytes(word ^ QUOTES) | zero_bytes(word ^ BACKSLASHES);
+        if hits != 0 {
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|i| at + i)
 }
 
 /// Bytes [`write_str`] appends for `s`: the quotes, the bytes, one more per `"` or `\`.

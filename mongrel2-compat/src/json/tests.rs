@@ -240,6 +240,27 @@ proptest! {
         }
     }
 
+    /// Strings of every length around the 8-byte words, with `"` and `\\` anywhere: each byte to
+    /// escape gets its backslash, and the length matches `str_len`.
+    #[test]
+    fn strings_escape_as_byte_by_byte(bytes in proptest::collection::vec(
+        prop_oneof![Just(b'"'), Just(b'\\'), Just(b'a'), Just(0x22 ^ 0x80), Just(0u8), any::<u8>()],
+        0..40,
+    )) {
+        let mut want = vec![b'"'];
+        for &b in &bytes {
+            if b == b'"' || b == b'\\' {
+                want.push(b'\\');
+            }
+            want.push(b);
+        }
+        want.push(b'"');
+        let mut out = b"prefix".to_vec();
+        write_str(&mut out, &bytes);
+        prop_assert_eq!(&out[6..], &want[..]);
+        prop_assert_eq!(str_len(&bytes), want.len());
+    }
+
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
         let _ = parse_object(&bytes);
