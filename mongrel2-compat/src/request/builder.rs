@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use super::built::{BuildError, Built, DropReason, Dropped};
-use super::layout::{Meta, Pair};
-use super::order::{Added, Table};
-use super::{key, HeaderValue, Protocol, Request};
+use super::layout::Meta;
+use super::order::{Added, Entry, Table};
+use super::{key, Protocol, Request};
 
 /// Mongrel2's default `limits.header_count`: client headers beyond this many keys are dropped.
 pub const DEFAULT_HEADER_COUNT: usize = 1280;
@@ -214,8 +214,8 @@ impl<'a> Builder<'a> {
     }
 
     /// The header table filled in Mongrel2's order (client lines, `x-forwarded-for`, extras),
-    /// as (key, value) pairs in scan order, and the client lines it left out.
-    fn fill_table(self, remote_addr: &'a [u8]) -> (Vec<Pair<'a>>, Vec<Dropped<'a>>) {
+    /// its entries in scan order, and the client lines it left out.
+    fn fill_table(self, remote_addr: &'a [u8]) -> (Vec<Entry<'a>>, Vec<Dropped<'a>>) {
         let mut table = Table::new(self.header_count);
         let mut dropped = Vec::new();
         for &(name, value) in &self.headers {
@@ -241,21 +241,7 @@ impl<'a> Builder<'a> {
         for (name, value) in self.extra {
             table.set(name, value);
         }
-        let pairs = table
-            .into_scan_order()
-            .into_iter()
-            .map(|entry| {
-                let value = if entry.more.is_empty() {
-                    HeaderValue::One(entry.first)
-                } else {
-                    let mut many = Vec::with_capacity(1 + entry.more.len());
-                    many.push(entry.first);
-                    many.extend(entry.more);
-                    HeaderValue::Many(many)
-                };
-                (entry.key, value)
-            })
-            .collect();
+        let pairs = table.into_scan_order();
         (pairs, dropped)
     }
 }
