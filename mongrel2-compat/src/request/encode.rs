@@ -13,7 +13,7 @@ const U64_DIGITS: usize = 20;
 ///
 /// A JSON header object is written in one pass: its netstring prefix is written first for the
 /// length the object has without escapes (counted from the lengths alone, no byte scan), and
-/// corrected afterwards in the rare case a `"` or `\\` made it longer.
+/// corrected afterwards in the rare case a `"` or `\` made it longer.
 pub(super) fn frame(request: &Request<'_>, out: &mut Vec<u8>) {
     let headers_len = match request.protocol {
         Protocol::Json => json_len_unescaped(&request.headers),
