@@ -232,10 +232,15 @@ async fn up_then_down_failing_what_the_silent_broker_took_then_up_again() {
 
 /// The link's next SUBMIT, skipping heartbeats.
 async fn next_submit(broker: &mut FakeBroker) -> Command {
+    next_submit_versioned(broker).await.1
+}
+
+/// [`next_submit`] with the version it came in.
+async fn next_submit_versioned(broker: &mut FakeBroker) -> (Version, Command) {
     loop {
-        match broker.recv().await {
-            Command::Heartbeat => continue,
-            submit @ Command::Submit { .. } => return submit,
+        match broker.recv_versioned().await {
+            (_, Command::Heartbeat) => continue,
+            (version, submit @ Command::Submit { .. }) => return (version, submit),
             other => panic!("expected SUBMIT, got {other:?}"),
         }
     }

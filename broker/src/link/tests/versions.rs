@@ -2,15 +2,14 @@
 
 use super::*;
 
-/// Waits for the link's first SUBMIT (skipping heartbeats) and returns its version.
+/// Waits for the link's SUBMIT of request 9 (skipping heartbeats) and returns its version.
 async fn submit_version(broker: &mut FakeBroker) -> Version {
-    loop {
-        match broker.recv_versioned().await {
-            (_, Command::Heartbeat) => continue,
-            (version, Command::Submit { request: 9, .. }) => return version,
-            other => panic!("expected SUBMIT, got {other:?}"),
-        }
-    }
+    let (version, submit) = next_submit_versioned(broker).await;
+    assert!(
+        matches!(submit, Command::Submit { request: 9, .. }),
+        "expected SUBMIT 9, got {submit:?}"
+    );
+    version
 }
 
 #[tokio::test]
